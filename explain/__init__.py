@@ -1,0 +1,1 @@
+"""SHAP explanations of the deployed models, PDF reports and audit records."""

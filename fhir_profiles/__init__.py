@@ -1,0 +1,1 @@
+"""FHIR conformance resources (data only): profiles, CodeSystem, ValueSets, examples."""

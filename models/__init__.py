@@ -1,0 +1,1 @@
+"""Features (Session -> FeatureTable), fusion models, ONNX export, registry and prediction."""

@@ -1,0 +1,1 @@
+"""Pure signal processing: Session -> FeatureTable."""

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# One-time (idempotent) set-up on a fresh machine: a virtual environment in
+# .venv with the pinned dependencies (constraints.txt), mediapipe without its
+# unused jax dependency, and fpcds itself in editable mode.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null || PY=python3
+if [ ! -x .venv/bin/python ]; then
+    "$PY" -m venv .venv
+fi
+stamp=.venv/.fpcds-setup
+want=$(cat pyproject.toml constraints.txt scripts/setup.sh | sha256sum | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    exit 0
+fi
+.venv/bin/python -m pip install -q --upgrade "pip>=24"
+.venv/bin/python -m pip install -q -c constraints.txt -e ".[test]"
+# mediapipe 0.10.21 is the last release that bundles the face-mesh models.
+.venv/bin/python -m pip install -q --no-deps "mediapipe==0.10.21"
+echo "$want" > "$stamp"
