@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from pathlib import Path
-
 import numpy as np
 import pytest
 from scipy import signal, stats
@@ -22,8 +20,8 @@ from acquisition.simulate import (
     simulate_session,
 )
 from plugin.cli import main
+from tests.paths import REAL_DATA as REAL
 
-REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
 SHORT = SimulationOptions(repetitions=1, rest_s=1.5)
 EMG_ONLY = SimulationOptions(repetitions=1, rest_s=1.5, modalities=("emg",))
 MOTION_ONLY = SimulationOptions(repetitions=1, rest_s=1.5, modalities=("motion",))

@@ -1,0 +1,7 @@
+"""``python -m plugin.cli`` is the ``fpcds`` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
