@@ -10,7 +10,7 @@ sigmoid across the midline). A frame is::
            + rigid head motion + tracking jitter
 
 Amplitudes at full function (mm): brow lift 10, full lid closure (upper lid
-to lower lid), commissure 6-7 up / 5-6 lateral in smiling (an HB-measured
+to lower lid), commissure 8 up / 6 lateral in smiling (an HB-measured
 normal face scores 8/8: >= 10 mm brow + commissure movement), lip pucker
 9 mm medial per corner, lower-lip depression 4 mm on "eee".
 """
@@ -51,7 +51,7 @@ ACTIONS: dict[str, Action] = {
         Action("eye_close", "zygomatic", (), region="lids"),
         Action("cheek_up", "zygomatic", (("cheek", (1.0, 3.0, 2.0), 18.0),)),
         Action("smile", "zygomatic",
-               (("commissure", (5.0, 6.0, -2.0), 14.0), ("cheek", (1.0, 3.0, 2.0), 18.0)), region="below_eyes"),
+               (("commissure", (6.0, 8.0, -2.0), 14.0), ("cheek", (1.0, 3.0, 2.0), 18.0)), region="below_eyes"),
         Action("lip_raise", "buccal",
                (("upper_lip", (0.0, 3.0, 0.0), 10.0), ("ala", (0.0, 3.0, 0.0), 9.0)), region="below_eyes"),
         Action("lower_lip_drop", "marginal_mandibular",
@@ -118,11 +118,11 @@ def _lid_field(face: np.ndarray, side: str) -> np.ndarray:
     half_width = abs(outer[0] - inner[0]) / 2
     fissure = upper[1] - lower[1]
     dx = (face[:, 0] - centre_x) / half_width
-    profile = np.clip(1.0 - dx**2, 0.0, 1.0)
+    profile = np.clip(1.0 - dx**4, 0.0, 1.0)
     field = np.zeros_like(face)
     above = (face[:, 1] > lower[1] + 1.0) & (face[:, 1] < upper[1] + 7.0)
     falloff = np.exp(-((face[:, 1] - upper[1]) ** 2) / (2 * 4.0**2))
-    field[:, 1] -= np.where(above, (fissure - 0.5) * profile * falloff, 0.0)
+    field[:, 1] -= np.where(above, (fissure - 1.0) * profile * falloff, 0.0)
     below = (face[:, 1] <= lower[1] + 1.0) & (face[:, 1] > lower[1] - 6.0)
     field[:, 1] += np.where(below, 1.0 * profile * np.exp(-((face[:, 1] - lower[1]) ** 2) / (2 * 3.0**2)), 0.0)
     return field

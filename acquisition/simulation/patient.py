@@ -204,7 +204,8 @@ def make_patient(
                 branch_f[branch] = 1.0
             elif condition == "central":
                 spared = branch == "temporal"
-                loss = severity * (0.1 if spared else (1 - CENTRAL_LOWER_FACE_RETAINED) / 0.5)
+                # the mean central severity (0.65) retains CENTRAL_LOWER_FACE_RETAINED of lower-face movement
+                loss = severity * (0.1 if spared else (1 - CENTRAL_LOWER_FACE_RETAINED) / 0.65)
                 branch_f[branch] = float(np.clip(1.0 - loss + jitter * severity, 0.0, 1.0))
             else:
                 branch_f[branch] = float(np.clip(1.0 - severity + jitter * severity, 0.0, 1.0))
