@@ -122,7 +122,9 @@ def _lid_field(face: np.ndarray, side: str) -> np.ndarray:
     field = np.zeros_like(face)
     above = (face[:, 1] > lower[1] + 1.0) & (face[:, 1] < upper[1] + 7.0)
     falloff = np.exp(-((face[:, 1] - upper[1]) ** 2) / (2 * 4.0**2))
-    field[:, 1] -= np.where(above, (fissure - 1.0) * profile * falloff, 0.0)
+    weight = np.where(above, profile * falloff, 0.0)
+    field[:, 1] -= (fissure - 1.0) * weight
+    field[:, 0] += (lower[0] - upper[0]) * weight  # the lid closes onto the lower lid
     below = (face[:, 1] <= lower[1] + 1.0) & (face[:, 1] > lower[1] - 6.0)
     field[:, 1] += np.where(below, 1.0 * profile * np.exp(-((face[:, 1] - lower[1]) ** 2) / (2 * 3.0**2)), 0.0)
     return field
