@@ -4,6 +4,14 @@
 # unused jax dependency, and fpcds itself in editable mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# System packages: Debian's Chromium for the browser tests (never a downloaded browser).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+    else
+        echo "setup: chromium/chromedriver missing and cannot apt-get install them; browser tests will not run" >&2
+    fi
+fi
 PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null || PY=python3
 if [ ! -x .venv/bin/python ]; then
