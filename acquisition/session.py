@@ -187,7 +187,7 @@ class MotionBlock:
         Per-frame tracking confidence in [0, 1] (camera sources).
     facial_points : tuple of str
         For marker sets, the names of points that are facial landmarks the
-        feature code knows (see ``acquisition.face_mesh.MARKER_ALIASES``); an
+        feature code knows (canonical names of ``acquisition.face_mesh.LANDMARKS``, assigned by a channel mapping); an
         empty tuple means no facial motion measures can be computed.
     """
 

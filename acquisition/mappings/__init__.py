@@ -1,0 +1,1 @@
+"""Built-in channel mappings (package data); see :mod:`acquisition.mapping` for the format."""
