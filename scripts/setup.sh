@@ -19,11 +19,17 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.fpcds-setup
 want=$(cat pyproject.toml constraints.txt scripts/setup.sh | sha256sum | cut -d' ' -f1)
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-    exit 0
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    .venv/bin/python -m pip install -q --upgrade "pip>=24"
+    .venv/bin/python -m pip install -q -c constraints.txt -e ".[test]"
+    # mediapipe 0.10.21 is the last release that bundles the face-mesh models.
+    .venv/bin/python -m pip install -q --no-deps "mediapipe==0.10.21"
+    echo "$want" > "$stamp"
 fi
-.venv/bin/python -m pip install -q --upgrade "pip>=24"
-.venv/bin/python -m pip install -q -c constraints.txt -e ".[test]"
-# mediapipe 0.10.21 is the last release that bundles the face-mesh models.
-.venv/bin/python -m pip install -q --no-deps "mediapipe==0.10.21"
-echo "$want" > "$stamp"
+# FHIR conformance tools: SUSHI (npm, pinned by package-lock) and the two Java
+# applications (HAPI validator, HAPI JPA server; Maven Central, cached in
+# ~/.m2 and rebuilt only when their sources change).
+if [ ! -d conformance/sushi/node_modules ]; then
+    (cd conformance/sushi && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+.venv/bin/python -c "from conformance import build; build.build_jar(build.VALIDATOR); build.build_jar(build.FHIR_SERVER); build.ensure_fhir_home()"
