@@ -54,3 +54,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"fpcds {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `fpcds features S | head`: the reader left
+        sys.stderr.close()
+        return 0
