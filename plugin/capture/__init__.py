@@ -13,8 +13,10 @@ Register it with one line in the application factory::
 and set ``app.config['CAPTURE_AUTHORIZE']`` to a callable
 ``(assessment_id) -> bool`` that says whether the current request comes from
 a physician allowed to work on that assessment (the app's launch check; it
-should also check the app's anti-forgery token on POST). Without it every
-physician endpoint answers 403. Other settings and their defaults are in
+should also check the app's anti-forgery token on POST); it may instead
+raise :class:`CaptureRequestError` to refuse with its own reason. Without it
+every physician endpoint answers 403. The fpcds app sets it in
+:mod:`plugin.web.capture_step`. Other settings and their defaults are in
 :data:`plugin.capture.routes.DEFAULTS` (code lifetime 10 min, 5 attempts per
 code, agent token 4 h, 4 MiB chunks, 2 GiB per session, state in
 ``<instance>/capture/``). ``CAPTURE_ON_UPLOAD(assessment_id, path, info)``
@@ -79,9 +81,16 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(blueprint)
 
 
+def close_streams(app: Flask) -> int:
+    """End the open biofeedback streams of ``app`` (call when the server stops); returns how many."""
+    ext = app.extensions.get("fpcds_capture")
+    return ext.broker.close() if ext is not None else 0
+
+
 def uploaded_session(assessment_id: str) -> Path | None:
     """The session file uploaded for ``assessment_id`` in the current app, if any."""
     return state().store.uploaded_session(assessment_id)
 
 
-__all__ = ["DEFAULTS", "CaptureRequestError", "CaptureStore", "blueprint", "init_app", "state", "uploaded_session"]
+__all__ = ["DEFAULTS", "CaptureRequestError", "CaptureStore", "blueprint", "close_streams", "init_app", "state",
+           "uploaded_session"]

@@ -5,6 +5,8 @@ slow client falls behind, its oldest frames are dropped, so a stalled
 browser never delays the others or grows memory. The broker lives in one
 server process: run the app with one worker process and several threads
 (e.g. ``gunicorn -k gthread -w 1 --threads 16``) for live biofeedback.
+:meth:`FeedbackBroker.close` ends every subscription at once, so a server
+that is stopping does not wait for open event streams.
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ class Subscription:
         self.broker = broker
         self.key = key
         self.queue: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=size)
+        self.closed = False
+
+    def close(self) -> None:
+        """End this subscription: a waiting :meth:`get` returns at once and ``closed`` is True."""
+        self.closed = True
+        self.put({})
 
     def put(self, frame: dict[str, Any]) -> None:
         while True:
@@ -60,12 +68,26 @@ class FeedbackBroker:
         self.queue_size = queue_size
         self._lock = threading.Lock()
         self._subs: dict[str, set[Subscription]] = {}
+        self._closed = False
 
     def subscribe(self, key: str) -> Subscription:
+        """A new subscription to ``key`` (already closed when the broker is)."""
         sub = Subscription(self, key, self.queue_size)
         with self._lock:
-            self._subs.setdefault(key, set()).add(sub)
+            if not self._closed:
+                self._subs.setdefault(key, set()).add(sub)
+                return sub
+        sub.close()
         return sub
+
+    def close(self) -> int:
+        """End all current and future subscriptions (the server is stopping); returns how many were open."""
+        with self._lock:
+            self._closed = True
+            subs = [sub for group in self._subs.values() for sub in group]
+        for sub in subs:
+            sub.close()
+        return len(subs)
 
     def unsubscribe(self, sub: Subscription) -> None:
         with self._lock:

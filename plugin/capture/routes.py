@@ -143,6 +143,8 @@ def biofeedback(assessment_id: str) -> Response:
             yield "retry: 2000\n\n"
             while time.monotonic() < until:
                 frame = sub.get(heartbeat)
+                if sub.closed:  # the server is stopping
+                    return
                 if frame is None:
                     yield ": keep-alive\n\n"
                     continue

@@ -12,4 +12,5 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "plugin.web.health",
     "plugin.web.launch",
     "plugin.web.workflow",
+    "plugin.web.capture_step",
 )

@@ -51,6 +51,30 @@ def _import(upload, assessment_dir: Path) -> tuple[str, Path, Path, str, dict]:
     upload.save(original)
     if original.stat().st_size == 0:
         raise UploadError(safe, "the file is empty")
+    native, sha, summary = read_saved(original, name=safe, assessment_dir=assessment_dir)
+    return safe, original, native, sha, summary
+
+
+def read_saved(original: Path, *, name: str, assessment_dir: Path) -> tuple[Path, str, dict]:
+    """Read a session file saved in an assessment's folder and keep a native copy beside it.
+
+    Shared by the file import and live capture (:mod:`plugin.web.capture_step`).
+
+    Returns
+    -------
+    native : Path
+        The native session file (``original`` itself when it is native).
+    sha256 : str
+        Its content hash.
+    summary : dict
+        :func:`acquisition.summary.session_summary` with quality findings.
+
+    Raises
+    ------
+    SessionFileError
+        Naming ``name`` when the file cannot be read as a session.
+    """
+    suffix = original.suffix.lower()
     try:
         if suffix == NATIVE_SUFFIX:
             session = read_any(original, verify=True)
@@ -60,9 +84,8 @@ def _import(upload, assessment_dir: Path) -> tuple[str, Path, Path, str, dict]:
             native = assessment_dir / f"session{NATIVE_SUFFIX}"
             sha = write_session(session, native)
     except SessionFileError as exc:
-        raise SessionFileError(safe, exc.problem) from None
-    summary = session_summary(session, content_sha256=sha)
-    return safe, original, native, sha, summary
+        raise SessionFileError(name, exc.problem) from None
+    return native, sha, session_summary(session, content_sha256=sha)
 
 
 @bp.post("/sessions")
