@@ -168,7 +168,11 @@ def test_feedback_frames_reach_the_physicians_event_stream(tmp_path):
         time.sleep(0.2)  # the subscription is registered once the stream starts
         for i in range(3):
             sender.submit({"t": i, "emg": []})
-            time.sleep(0.05)
+            # the sender keeps only the newest frame (biofeedback must not lag):
+            # wait for each frame to go out so that none is superseded under load
+            deadline = time.monotonic() + 10
+            while sender.sent < i + 1 and time.monotonic() < deadline:
+                time.sleep(0.01)
         sender.close()
         assert sse.wait_for(3, 5), sse.events
         sse.close()
