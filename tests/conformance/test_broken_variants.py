@@ -82,9 +82,9 @@ VARIANTS: dict[str, Variant] = {
         "graded-hb-grade", "fpcds-hb-grade", _delete("device"),
         "Observation", r"Observation\.device: minimum required = 1, but only found 0",
     ),
-    "missing PDF": Variant(
-        "graded-report-final", "fpcds-assessment-report", _set("presentedForm.0.contentType", "text/plain"),
-        "DiagnosticReport", r"Slice 'DiagnosticReport\.presentedForm:pdf': a matching slice is required, but not found",
+    "PDF without its data": Variant(
+        "graded-report-final", "fpcds-assessment-report", _delete("presentedForm.0.data"),
+        "DiagnosticReport.presentedForm[0]", r"DiagnosticReport\.presentedForm:pdf\.data: minimum required = 1, but only found 0",
     ),
     "AI resource without AIAST (invariant)": Variant(
         "graded-hb-grade", "fpcds-hb-grade", _delete("meta.security"),

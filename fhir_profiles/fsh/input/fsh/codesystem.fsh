@@ -24,7 +24,7 @@ Description: "Measures, scores, grades, measurement context and care-plan activi
 * #grading-scales ^property[=].valueBoolean = true
   * #hb-grade "House-Brackmann grade" "Facial nerve function on the House-Brackmann scale, grade I (normal) to VI (no movement)."
   * #hb-measured-score "House-Brackmann measured score" "Measured House-Brackmann score: upward brow movement plus lateral commissure movement, 1 point per 0.25 cm up to 1 cm each; 0 to 8 points."
-  * #sunnybrook-composite "Sunnybrook composite score" "Sunnybrook Facial Grading System composite score: voluntary movement score minus resting symmetry score minus synkinesis score; 0 to 100."
+  * #sunnybrook-composite "Sunnybrook composite score" "Sunnybrook Facial Grading System composite score: voluntary movement score minus resting symmetry score minus synkinesis score; 0 to 100 in practice (-15 to 100 by the arithmetic)."
   * #sunnybrook-resting "Sunnybrook resting symmetry score" "Resting symmetry of eye, cheek and mouth, summed and multiplied by 5; 0 to 20."
   * #sunnybrook-voluntary "Sunnybrook voluntary movement score" "Voluntary movement of five standard expressions, each 1 to 5, summed and multiplied by 4; 20 to 100."
   * #sunnybrook-synkinesis "Sunnybrook synkinesis score" "Synkinesis during the five standard expressions, each 0 to 3; 0 to 15."
@@ -32,6 +32,8 @@ Description: "Measures, scores, grades, measurement context and care-plan activi
   * #eface-static "eFACE static score" "eFACE static (resting) subscore; 0 to 100, 100 = balanced."
   * #eface-dynamic "eFACE dynamic score" "eFACE dynamic (voluntary movement) subscore; 0 to 100, 100 = complete movement."
   * #eface-synkinesis "eFACE synkinesis score" "eFACE synkinesis subscore; 0 to 100, 100 = no synkinesis."
+  * #hb-expected-grade "House-Brackmann expected grade" "Probability-weighted mean grade number (I = 1 ... VI = 6) of a model's House-Brackmann grade distribution; 1 to 6."
+  * #hb-grade-probability "Probability of the stated House-Brackmann grade" "Model-estimated probability of the grade given as the Observation value, in percent."
 
 * #hb-grades "House-Brackmann grades" "Grouping: the six House-Brackmann grades."
 * #hb-grades ^property[+].code = #notSelectable
@@ -79,6 +81,7 @@ Description: "Measures, scores, grades, measurement context and care-plan activi
 * #measurement-context ^property[=].valueBoolean = true
   * #protocol-task "Protocol task" "The task of the standard protocol during which the measure was taken."
   * #body-side "Body side" "The patient's side on which the measure was taken."
+  * #prediction-interval "Prediction interval" "Interval expected to contain the true value with a stated nominal probability (e.g. the 10th to 90th percentile, conformally calibrated), in the unit of the value."
 
 * #facial-muscles "Facial muscles" "Grouping: muscles with bilateral surface EMG sites (Fridlund and Cacioppo 1986)."
 * #facial-muscles ^property[+].code = #notSelectable
@@ -129,6 +132,7 @@ Description: "Measures, scores, grades, measurement context and care-plan activi
   * #specialist-referral "Referral to a facial nerve specialist" "Refer when new or worsening neurological findings or ocular symptoms appear, or recovery is incomplete 3 months after onset."
   * #neuromuscular-retraining "Facial neuromuscular retraining" "Facial neuromuscular retraining with biofeedback, for synkinesis management (a rehabilitation activity)."
   * #urgent-stroke-referral "Urgent stroke work-up" "Emergency referral for stroke work-up of a suspected central facial palsy."
+  * #oral-corticosteroids "Oral corticosteroids" "Oral corticosteroids started within 72 hours of onset for patients aged 16 years or older with Bell's palsy (AAO-HNS Clinical Practice Guideline: Bell's Palsy, 2013); antivirals may be added but are not given alone."
 
 * #document-types "Document types" "Grouping: types of documents fpcds writes or refers to."
 * #document-types ^property[+].code = #notSelectable
@@ -151,3 +155,4 @@ Description: "Measures, scores, grades, measurement context and care-plan activi
   * #landmark-measurement "Facial landmark measurement" "Measured from 3-D facial landmarks (MediaPipe face mesh with iris refinement), scaled by iris diameter."
   * #semg-analysis "Surface EMG signal analysis" "Computed from band-pass and notch filtered facial surface EMG."
   * #fusion-model "sEMG and motion fusion model" "Estimated by a machine-learning model on sEMG and facial-motion features (ONNX)."
+  * #rule-based-grading "Rule-based grading" "Graded from landmark and sEMG measures by documented rules and thresholds, without machine learning; every item keeps the measures it used."

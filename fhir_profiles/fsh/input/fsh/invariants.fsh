@@ -20,9 +20,29 @@ Description: "The House-Brackmann measured score lies between 0 and 8."
 Expression: "value.ofType(Quantity).value.all($this >= 0 and $this <= 8)"
 Severity: #error
 
+Invariant: fpcds-sb-0
+Description: "The Sunnybrook composite lies between -15 and 100: voluntary movement (20-100) minus resting symmetry (0-20) minus synkinesis (0-15); 0-100 in practice."
+Expression: "value.ofType(Quantity).value.all($this >= -15 and $this <= 100)"
+Severity: #error
+
 Invariant: fpcds-sb-1
-Description: "The Sunnybrook composite equals voluntary movement minus resting symmetry minus synkinesis (within 0.5)."
-Expression: "(value.ofType(Quantity).value - (component.where(code.coding.code = 'sunnybrook-voluntary').value.ofType(Quantity).value - component.where(code.coding.code = 'sunnybrook-resting').value.ofType(Quantity).value - component.where(code.coding.code = 'sunnybrook-synkinesis').value.ofType(Quantity).value)).abs() <= 0.5"
+Description: "The Sunnybrook composite equals voluntary movement minus resting symmetry minus synkinesis (within 0.5), when the subscores are given."
+Expression: "component.where(code.coding.code = 'sunnybrook-voluntary').exists() implies (value.ofType(Quantity).value - (component.where(code.coding.code = 'sunnybrook-voluntary').value.ofType(Quantity).value - component.where(code.coding.code = 'sunnybrook-resting').value.ofType(Quantity).value - component.where(code.coding.code = 'sunnybrook-synkinesis').value.ofType(Quantity).value)).abs() <= 0.5"
+Severity: #error
+
+Invariant: fpcds-sb-5
+Description: "A Sunnybrook Observation carries either all three subscores (resting symmetry, voluntary movement, synkinesis; a rule-based grading) or a prediction interval (a model estimate)."
+Expression: "(component.where(code.coding.code = 'sunnybrook-resting').exists() and component.where(code.coding.code = 'sunnybrook-voluntary').exists() and component.where(code.coding.code = 'sunnybrook-synkinesis').exists()) or component.where(code.coding.code = 'prediction-interval').exists()"
+Severity: #error
+
+Invariant: fpcds-sb-6
+Description: "A prediction interval contains the estimate: low <= value <= high."
+Expression: "component.where(code.coding.code = 'prediction-interval').exists() implies (component.where(code.coding.code = 'prediction-interval').value.ofType(Range).low.value <= value.ofType(Quantity).value and value.ofType(Quantity).value <= component.where(code.coding.code = 'prediction-interval').value.ofType(Range).high.value)"
+Severity: #error
+
+Invariant: fpcds-hb-2
+Description: "The House-Brackmann expected grade lies between 1 (grade I) and 6 (grade VI)."
+Expression: "value.ofType(Quantity).value.all($this >= 1 and $this <= 6)"
 Severity: #error
 
 Invariant: fpcds-sb-2

@@ -36,35 +36,50 @@ Profile: FpcdsHouseBrackmannGrade
 Parent: FpcdsAIObservation
 Id: fpcds-hb-grade
 Title: "House-Brackmann grade (AI)"
-Description: "The House-Brackmann grade (I-VI) estimated by fpcds, optionally with the measured score (0-8 points)."
+Description: "The House-Brackmann grade (I-VI) estimated by fpcds: either by rule from the measured form, with the measured score (0-8 points), or by a model, with the probability of the stated grade and the expected grade of the model's grade distribution. The method says which."
 * insert ObservationCategory(survey)
 * code = $FPCDS#hb-grade
 * value[x] 1..1 MS
 * value[x] only CodeableConcept
 * valueCodeableConcept from HouseBrackmannGrades (required)
 * insert ComponentSlicing
-* component contains measuredScore 0..1 MS
+* component contains measuredScore 0..1 MS and gradeProbability 0..1 MS and expectedGrade 0..1 MS
 * insert QuantityComponent(measuredScore, hb-measured-score, {score})
 * component[measuredScore] obeys fpcds-hb-1
+* insert QuantityComponent(gradeProbability, hb-grade-probability, %)
+* component[gradeProbability] obeys fpcds-0-100
+* insert QuantityComponent(expectedGrade, hb-expected-grade, 1)
+* component[expectedGrade] obeys fpcds-hb-2
 
 Profile: FpcdsSunnybrook
 Parent: FpcdsAIObservation
 Id: fpcds-sunnybrook
 Title: "Sunnybrook facial grading (AI)"
-Description: "The Sunnybrook composite score with its resting symmetry, voluntary movement and synkinesis components."
+Description: "The Sunnybrook composite score: graded by rule, with its resting symmetry, voluntary movement and synkinesis components, or estimated by a model, with its prediction interval. The method says which."
 * insert ObservationCategory(survey)
 * code = $FPCDS#sunnybrook-composite
 * insert QuantityValue
 * valueQuantity.code = #{score}
-* obeys fpcds-0-100 and fpcds-sb-1
+* obeys fpcds-sb-0 and fpcds-sb-1 and fpcds-sb-5 and fpcds-sb-6
 * insert ComponentSlicing
-* component contains resting 1..1 MS and voluntary 1..1 MS and synkinesis 1..1 MS
+* component contains resting 0..1 MS and voluntary 0..1 MS and synkinesis 0..1 MS and interval 0..1 MS
 * insert QuantityComponent(resting, sunnybrook-resting, {score})
 * insert QuantityComponent(voluntary, sunnybrook-voluntary, {score})
 * insert QuantityComponent(synkinesis, sunnybrook-synkinesis, {score})
 * component[resting] obeys fpcds-sb-2
 * component[voluntary] obeys fpcds-sb-3
 * component[synkinesis] obeys fpcds-sb-4
+* component[interval].code = $FPCDS#prediction-interval
+* component[interval].code.text 1..1
+* component[interval].code.text ^short = "The interval's nominal coverage, e.g. '80% prediction interval'"
+* component[interval].value[x] 1..1
+* component[interval].value[x] only Range
+* component[interval].valueRange.low 1..1
+* component[interval].valueRange.low.system = $UCUM
+* component[interval].valueRange.low.code = #{score}
+* component[interval].valueRange.high 1..1
+* component[interval].valueRange.high.system = $UCUM
+* component[interval].valueRange.high.code = #{score}
 
 Profile: FpcdsEface
 Parent: FpcdsAIObservation

@@ -2,7 +2,7 @@ Profile: FpcdsAssessmentReport
 Parent: DiagnosticReport
 Id: fpcds-assessment-report
 Title: "Facial palsy assessment report (AI)"
-Description: "The assessment report: the result Observations, a worded and coded conclusion and the PDF report. Preliminary until a clinician approves it; final after, naming that clinician as resultsInterpreter."
+Description: "The assessment report: the result Observations, a worded and coded conclusion and, when made, the PDF report. Preliminary until a clinician approves it; final after, naming that clinician as resultsInterpreter."
 * insert AIProduced
 * insert AssessmentIdentifier
 * obeys fpcds-dr-1
@@ -24,11 +24,12 @@ Description: "The assessment report: the result Observations, a worded and coded
 * conclusion 1..1 MS
 * conclusionCode MS
 * conclusionCode from ReportConclusions (extensible)
-* presentedForm 1..* MS
+* presentedForm MS
+* presentedForm ^short = "The PDF report, when one was made"
 * presentedForm ^slicing.discriminator.type = #value
 * presentedForm ^slicing.discriminator.path = "contentType"
 * presentedForm ^slicing.rules = #open
-* presentedForm contains pdf 1..1 MS
+* presentedForm contains pdf 0..1 MS
 * presentedForm[pdf].contentType 1..1
 * presentedForm[pdf].contentType = #application/pdf
 * presentedForm[pdf].data 1..1 MS

@@ -103,6 +103,7 @@ Description: "Activities an fpcds care plan may contain."
 * $FPCDS#specialist-referral
 * $FPCDS#neuromuscular-retraining
 * $FPCDS#urgent-stroke-referral
+* $FPCDS#oral-corticosteroids
 
 ValueSet: RehabilitationActivities
 Id: rehabilitation-activities
@@ -148,3 +149,4 @@ Description: "How fpcds obtained a value."
 * $FPCDS#landmark-measurement
 * $FPCDS#semg-analysis
 * $FPCDS#fusion-model
+* $FPCDS#rule-based-grading

@@ -27,6 +27,17 @@ Usage: #example
 * component[voluntary].valueQuantity = 60 '{score}' "score"
 * component[synkinesis].valueQuantity = 3 '{score}' "score"
 
+Instance: graded-sunnybrook-estimate
+InstanceOf: FpcdsSunnybrook
+Title: "Peripheral palsy example: Sunnybrook composite estimated by a model, with its prediction interval"
+Usage: #example
+* insert GradedObservation(sunnybrook/model, fusion-model, fpcds sunnybrook model 0.1.0 - sEMG and motion fusion)
+* code.text = "Sunnybrook composite score (model estimate)"
+* valueQuantity = 49 '{score}' "score"
+* component[interval].code.text = "80% prediction interval"
+* component[interval].valueRange.low = 40 '{score}' "score"
+* component[interval].valueRange.high = 58 '{score}' "score"
+
 Instance: graded-eface
 InstanceOf: FpcdsEface
 Title: "Peripheral palsy example: eFACE"
