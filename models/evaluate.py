@@ -282,7 +282,7 @@ def prognosis_oracle(cache: FeatureCache, *, seed: int = 0, folds: int = 5) -> d
     fold = np.random.default_rng(seed).permutation(len(keep)) % folds
     pred = np.empty(len(keep))
     params = {"objective": "quantile", "alpha": 0.5, "learning_rate": 0.05, "num_leaves": 15, "min_data_in_leaf": 10,
-              "verbose": -1, "seed": seed, "deterministic": True, "num_threads": 2}
+              "verbose": -1, "seed": seed, "deterministic": True, "num_threads": 1}
     for k in range(folds):
         train, test = fold != k, fold == k
         booster = lgb.train(params, lgb.Dataset(x[train], np.log1p(yk[train])), num_boost_round=600)

@@ -17,8 +17,8 @@ from models.train import TrainOptions, train_models
 
 #: Small, fast cohort: 72 patients, one repetition of 2-s tasks, EMG at 1 kHz.
 SMALL = SimulatedCohort(72, 31, repetitions=1, rest_s=1.0, hold_s=2.0, emg_sfreq=1000.0)
-#: Small training settings.
-FAST = TrainOptions(seed=7, n_features=16, n_features_by_head=(), max_rounds=200, early_stopping=20, threads=2)
+#: Small training settings (one LightGBM thread: on tiny data, threads only wait for each other).
+FAST = TrainOptions(seed=7, n_features=16, n_features_by_head=(), max_rounds=200, early_stopping=20, threads=1)
 
 
 @pytest.fixture(scope="session")

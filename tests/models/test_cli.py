@@ -72,7 +72,7 @@ def labelled_dir(cohort, tmp_path):
 def test_train_on_a_labelled_directory_reuses_its_cache(labelled_dir, tmp_path, capsys):
     out = tmp_path / "m"
     args = ["train", "--cohort", str(labelled_dir), "--out", str(out), "--features", "8", "--heads",
-            "hb_grade,lesion", "--seed", "3", "--json"]
+            "hb_grade,lesion", "--seed", "3", "--threads", "1", "--json"]
     assert main(args) == 0
     manifest = json.loads(capsys.readouterr().out)
     assert set(manifest["models"]) == {"hb_grade", "lesion"}
