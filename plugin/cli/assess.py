@@ -38,6 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("assess", help="grade a session, predict lesion type, synkinesis and prognosis")
     add_arguments(p)
     add_report_arguments(p)  # --report PDF --audit JSON (docs/audit.md)
+    p.add_argument("--fhir-bundle", metavar="OUT.json", default=None,
+                   help="write the FHIR R4 transaction Bundle that write-back would send (preliminary: not approved)")
+    p.add_argument("--patient", metavar="PATIENT_ID", default=None, help="FHIR Patient id (needed by --fhir-bundle)")
     p.set_defaults(handler=run)
 
 
@@ -103,8 +106,35 @@ def run(args: argparse.Namespace) -> int:
 
     from .explain import write_reports
 
+    from acquisition.errors import FpcdsError
+
+    if args.fhir_bundle and not args.patient:
+        raise FpcdsError("--fhir-bundle needs --patient PATIENT_ID (the FHIR Patient the resources are about)")
     result = assess_file(args.session, model_dir=args.model, powerline=args.powerline)
     print(result.assessment.to_json(indent=2) if args.json else format_assessment(result.assessment))
     for line in write_reports(result, args)[1]:
         print(line, file=sys.stderr if args.json else sys.stdout)
+    if args.fhir_bundle:
+        _write_bundle(result, args)
+        print(f"FHIR transaction bundle (preliminary): {args.fhir_bundle}", file=sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def _write_bundle(result: AssessRun, args: argparse.Namespace) -> None:
+    """Map the assessment (and the PDF written by --report, if any) to a transaction Bundle file."""
+    import json
+    import os
+    from pathlib import Path
+
+    from plugin.fhir.mapping import assessment_bundle
+
+    pdf = Path(args.report).read_bytes() if getattr(args, "report", None) else None
+    bundle = assessment_bundle(
+        result.assessment, patient=args.patient, features=result.table, report_pdf=pdf,
+        recorded_at=result.session.recorded_at, session_title=Path(args.session).name,
+        model_cards={k: m.card for k, m in result.models.models.items()},
+    )
+    out = Path(args.fhir_bundle)
+    tmp = out.with_name(out.name + ".partial")
+    tmp.write_text(json.dumps(bundle, indent=2, sort_keys=True))
+    os.replace(tmp, out)
