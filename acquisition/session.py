@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields, replace
 from fractions import Fraction
-from typing import Any, Iterable, Literal
+from typing import Any, Iterable
 
 import numpy as np
 

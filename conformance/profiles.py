@@ -42,7 +42,7 @@ from conformance.errors import BuildError, ConformanceError
 
 OUTPUT_DIRS: tuple[str, ...] = ("resources", "terminology", "examples")
 #: Resource types that are definitions rather than examples.
-DEFINITION_TYPES = frozenset({"StructureDefinition", "CodeSystem", "ValueSet", "CapabilityStatement"})
+DEFINITION_TYPES = frozenset({"StructureDefinition", "CodeSystem", "ValueSet", "CapabilityStatement", "Questionnaire"})
 #: SUSHI warnings that are expected offline (it cannot fetch its optional add-on packages).
 _EXPECTED_SUSHI_WARNINGS = ("Failed to load automatically-provided",)
 

@@ -158,11 +158,20 @@ class AuditRecord:
         return replace(self, report={"file": Path(file).name, "sha256": hashlib.sha256(pdf).hexdigest(),
                                      "bytes": len(pdf)}, times={**self.times, "report": created_at})
 
-    def with_approval(self, approver: str, *, at: str | None = None) -> AuditRecord:
-        """A copy recording the clinician's approval."""
+    def with_approval(self, approver: str, *, at: str | None = None,
+                      review: dict[str, Any] | None = None) -> AuditRecord:
+        """A copy recording the clinician's approval, and their care-plan edits as ``care_plan.review``.
+
+        ``review`` is ``{"removed": [activity codes], "note": str or None}``.
+        """
         if not approver or not str(approver).strip():
             raise AuditError("approver", "is empty; expected the approving clinician (name or FHIR reference)")
-        return replace(self, approver=str(approver), times={**self.times, "approval": at or _now()})
+        plan = self.care_plan
+        if review is not None:
+            if plan is None:
+                raise AuditError("review", "given, but the record holds no proposed care plan")
+            plan = {**plan, "review": {"removed": list(review.get("removed") or []), "note": review.get("note")}}
+        return replace(self, approver=str(approver), care_plan=plan, times={**self.times, "approval": at or _now()})
 
     def with_write(self, written: Iterable[dict[str, str]], *, at: str | None = None) -> AuditRecord:
         """A copy recording the FHIR resources written (``{reference, version}`` each)."""

@@ -203,7 +203,7 @@ def _load_one(directory: Path, model_id: str, entry: dict[str, Any], *, verify_e
     for f in [entry["onnx"], *entry["boosters"]]:
         path = directory / f["file"]
         if not path.is_file():
-            raise ModelFileError(str(path), f"model file listed in the manifest is missing")
+            raise ModelFileError(str(path), "model file listed in the manifest is missing")
         found = _sha256(path)
         if found != f["sha256"]:
             raise ModelIntegrityError(str(path), f"SHA-256 {found} differs from the manifest's {f['sha256']}; "

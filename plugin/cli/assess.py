@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclass(frozen=True)
@@ -55,18 +55,37 @@ def _powerline(text: str) -> float | str | None:
         raise FpcdsError(f"--powerline {text!r}: expected 'auto', 'none' or a frequency in Hz") from None
 
 
-def assess_file(path: str, *, model_dir: str | None = None, powerline: str = "auto") -> AssessRun:
-    """Read a session, extract its features, load and verify the models, and assess it."""
+def assess_file(path: str, *, model_dir: str | None = None, powerline: str = "auto",
+                progress: Callable[[str], None] | None = None) -> AssessRun:
+    """Read a session, extract its features, load and verify the models, and assess it.
+
+    Parameters
+    ----------
+    path : str
+        Session file (any supported format).
+    model_dir : str, optional
+        Model directory (default: the shipped models).
+    powerline : str
+        ``'auto'``, ``'none'`` or a frequency in Hz (the ``--powerline`` option).
+    progress : callable, optional
+        Called with each stage as it starts: ``'session'``, ``'models'``,
+        ``'features'``, ``'assessment'``.
+    """
     from acquisition.native import SUFFIX, content_hash, stored_hash
     from acquisition.readers import read_any
     from models.features import extract_features
     from models.predict import assess_table
     from models.registry import load_models
 
+    step = progress or (lambda stage: None)
+    step("session")
     session = read_any(path)
+    step("models")
     models = load_models(model_dir)
+    step("features")
     digest = stored_hash(path) if str(path).lower().endswith(SUFFIX) else content_hash(session)
     table = extract_features(session, powerline=_powerline(powerline), session_id=digest)
+    step("assessment")
     assessment = assess_table(table, models=models, modalities=session.modalities)
     return AssessRun(session, table, models, assessment)
 

@@ -10,7 +10,7 @@ at the Observations those numbers come from (reasonReference).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from models.careplan import GUIDELINE, Activity, CarePlanProposal, Schedule
 
@@ -77,10 +77,14 @@ def _activity(ctx: Context, activity: Activity, observations: Mapping[str, Entry
     return {"detail": detail}
 
 
-def care_plan(ctx: Context, plan: CarePlanProposal, observations: Mapping[str, Entry], report: Entry) -> Entry:
-    """The CarePlan of ``plan``; ``observations`` maps output names to the bundle's Observations."""
+def care_plan(ctx: Context, plan: CarePlanProposal, observations: Mapping[str, Entry], report: Entry, *,
+              review: Sequence[str] = ()) -> Entry:
+    """The CarePlan of ``plan``; ``observations`` maps output names to the bundle's Observations.
+
+    ``review`` holds sentences recording the clinician's edits (written as notes).
+    """
     identifier = ids.output_identifier(ctx.view.key, "care-plan")
-    notes = [*plan.considerations,
+    notes = [*review, *plan.considerations,
              f"Rules {plan.rules_version}, after the AAO-HNS Clinical Practice Guideline: Bell's Palsy ({GUIDELINE}).",
              ctx.statement()]
     state = "approved by a clinician" if ctx.approved else "proposed by fpcds; a draft until a clinician approves it"

@@ -9,6 +9,7 @@ identify a patient).
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 import requests
@@ -63,6 +64,19 @@ class FhirUnprocessable(FhirClientError):
 
 class FhirServerError(FhirClientError):
     """5xx, or an answer that is not FHIR JSON."""
+
+
+_LOCATION = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/([A-Za-z0-9\-.]{1,64}))?/?$")
+
+
+def parse_location(location: str) -> tuple[str, str, str | None] | None:
+    """(type, id, version or None) of a FHIR location (absolute or relative); None when it is not one.
+
+    >>> parse_location("http://ehr.example/fhir/Observation/o1/_history/2")
+    ('Observation', 'o1', '2')
+    """
+    m = _LOCATION.search(location or "")
+    return (m.group(1), m.group(2), m.group(3)) if m else None
 
 
 _BY_STATUS: dict[int, type[FhirClientError]] = {
@@ -180,6 +194,25 @@ class FhirClient:
             headers["If-None-Exist"] = if_none_exist
         resp = self._request("POST", rtype, what=what, json_body=dict(resource), headers=headers)
         return self._json(resp, what, self.base_url) if resp.content else {}
+
+    def conditional_create(self, resource: Mapping[str, Any], *, if_none_exist: str) -> tuple[dict[str, Any], bool]:
+        """Conditional ``POST [base]/[type]``; returns (the stored resource, True when it was created now).
+
+        A server that finds a match answers 200 with the existing resource
+        (or without a body: it is then read back from ``Location``).
+        """
+        rtype = str(resource.get("resourceType"))
+        what = f"a conditional create of {rtype}"
+        resp = self._request("POST", rtype, what=what, json_body=dict(resource),
+                             headers={"Prefer": "return=representation", "If-None-Exist": if_none_exist})
+        created = resp.status_code == 201
+        if resp.content:
+            return self._json(resp, what, self.base_url), created
+        location = parse_location(resp.headers.get("Location") or resp.headers.get("Content-Location") or "")
+        if location is None or location[0] != rtype:
+            raise FhirServerError(f"the FHIR server {self.base_url} answered {what} without the resource or its "
+                                  "location", status=resp.status_code)
+        return self.read(rtype, location[1]), created
 
     def transaction(self, bundle: Mapping[str, Any]) -> dict[str, Any]:
         """``POST [base]`` with a transaction (or batch) Bundle; returns the response Bundle."""

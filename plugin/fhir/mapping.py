@@ -31,11 +31,11 @@ resources carry the same identifiers and a conditional create keeps them.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Mapping
 
-from models.careplan import ClinicalFacts, propose_care_plan
+from models.careplan import CarePlanProposal, ClinicalFacts, propose_care_plan
 
 from . import ids
 from .careplan_map import care_plan
@@ -66,6 +66,63 @@ class Approval:
     time: str
 
 
+#: Longest clinician note accepted on a care-plan review (characters).
+NOTE_MAX_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class CarePlanReview:
+    """The clinician's edits of the proposed care plan, made when approving.
+
+    Attributes
+    ----------
+    removed : tuple of str
+        Codes of proposed activities the clinician took out (``Activity.code``).
+        When every activity is removed, no CarePlan is written and the report
+        says the clinician declined the proposed plan.
+    note : str, optional
+        The clinician's note, written on the CarePlan (or, when the plan was
+        declined, in the report's conclusion).
+    """
+
+    removed: tuple[str, ...] = ()
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.removed, str) or not all(isinstance(c, str) and c for c in self.removed):
+            raise FhirMappingError(f"care plan review: removed is {self.removed!r}; expected activity codes")
+        if self.note is not None and (not isinstance(self.note, str) or len(self.note) > NOTE_MAX_CHARS):
+            raise FhirMappingError(f"care plan review: the note must be text of at most {NOTE_MAX_CHARS} characters")
+
+    def words(self, plan: CarePlanProposal, approver: str) -> list[str]:
+        """Sentences recording the review, for the CarePlan notes or the report's conclusion."""
+        out = []
+        if self.removed:
+            titles = [a.title for a in plan.activities if a.code in self.removed]
+            kept = len(plan.activities) - len(titles)
+            out.append(f"{approver} removed from the proposed plan: {'; '.join(titles)}"
+                       + ("." if kept else " (the proposed plan was declined)."))
+        if self.note and self.note.strip():
+            out.append(f"Clinician's note ({approver}): {self.note.strip()}")
+        return out
+
+
+def _reviewed(plan: CarePlanProposal | None, review: CarePlanReview | None) -> CarePlanProposal | None:
+    """The plan with the clinician's removals applied (None when every activity was removed)."""
+    if review is None:
+        return plan
+    if plan is None:
+        if review.removed or (review.note and review.note.strip()):
+            raise FhirMappingError("care plan review given, but no care plan was proposed for this assessment")
+        return None
+    unknown = [c for c in review.removed if plan.activity(c) is None]
+    if unknown:
+        raise FhirMappingError(f"care plan review removes {', '.join(unknown)}, which the proposed plan does not "
+                               f"hold; proposed: {', '.join(plan.codes)}")
+    kept = tuple(a for a in plan.activities if a.code not in review.removed)
+    return replace(plan, activities=kept) if kept else None
+
+
 def _session_time(recorded_at: str | None) -> datetime | date | None:
     if recorded_at is None:
         return None
@@ -73,8 +130,9 @@ def _session_time(recorded_at: str | None) -> datetime | date | None:
     return moment if moment.tzinfo is not None else moment.date()
 
 
-def _facts(features: Mapping[str, float] | None, clinical: ClinicalFacts | None, recorded_at: str | None
-           ) -> ClinicalFacts:
+def clinical_facts(features: Mapping[str, float] | None, clinical: ClinicalFacts | None = None,
+                   recorded_at: str | None = None) -> ClinicalFacts:
+    """Age, days since onset and session time for the care-plan rules (``clinical`` wins over ``features``)."""
     session_time = _session_time(recorded_at)
     if clinical is not None:
         if not isinstance(clinical, ClinicalFacts):
@@ -85,10 +143,20 @@ def _facts(features: Mapping[str, float] | None, clinical: ClinicalFacts | None,
     return ClinicalFacts.from_features(features, session_time=session_time)
 
 
-def _entry(entry: Entry) -> dict[str, Any]:
+def _entry(entry: Entry, subject: str) -> dict[str, Any]:
+    """The transaction entry; a patient's resource is matched within that patient only.
+
+    Business identifiers derive from the session and model set, not the
+    patient: if the same session file were imported for two patients, an
+    unqualified conditional create would link the second patient's write to
+    the first patient's resources.
+    """
     resource_type = entry.resource["resourceType"]
+    condition = entry.if_none_exist
+    if (entry.resource.get("subject") or {}).get("reference") == subject:
+        condition += f"&patient={subject}"
     return {"fullUrl": entry.full_url, "resource": entry.resource,
-            "request": {"method": "POST", "url": resource_type, "ifNoneExist": entry.if_none_exist}}
+            "request": {"method": "POST", "url": resource_type, "ifNoneExist": condition}}
 
 
 def assessment_bundle(
@@ -104,6 +172,7 @@ def assessment_bundle(
     clinical: ClinicalFacts | None = None,
     previous: Any = None,
     model_cards: Mapping[str, Any] | None = None,
+    review: CarePlanReview | None = None,
 ) -> dict[str, Any]:
     """The FHIR R4 transaction Bundle of one assessment.
 
@@ -135,6 +204,8 @@ def assessment_bundle(
         An earlier assessment of the same patient (worsening -> referral).
     model_cards : dict of str -> ModelCard or dict, optional
         Full model cards by model id, for the model-card document.
+    review : CarePlanReview, optional
+        The clinician's edits of the proposed plan (only with ``approval``).
 
     Returns
     -------
@@ -161,8 +232,12 @@ def assessment_bundle(
                                    "expected an approval after the assessment")
     recorded = None if recorded_at is None else fhir_datetime(recorded_at, field="recorded_at")
     created = view.inferred_at if report_created is None else fhir_instant(report_created, field="report_created")
-    facts = _facts(table, clinical, recorded_at)
-    plan = propose_care_plan(view.data, facts=facts, previous=previous)
+    if review is not None and approval is None:
+        raise FhirMappingError("a care plan review comes with an approval; without one the plan stays a proposal")
+    facts = clinical_facts(table, clinical, recorded_at)
+    proposed = propose_care_plan(view.data, facts=facts, previous=previous)
+    plan = _reviewed(proposed, review)
+    review_words = [] if review is None or proposed is None else review.words(proposed, approver)
 
     session = session_record(view, patient=subject, recorded_at=recorded, title=session_title)
     device = ai_device(view)
@@ -174,15 +249,15 @@ def assessment_bundle(
     measures = measure_observations(ctx, table)
     observations = {e.resource["identifier"][0]["value"].split("/", 1)[1]: e for e in scores}
     report = diagnostic_report(ctx, [*scores, *measures], plan, pdf=pdf, pdf_created=created, approver=approver,
-                               approved_at=approved_at)
+                               approved_at=approved_at, review=review_words if plan is None else [])
     entries = [session, card, device, *scores, *measures, report]
     targets = [report, *scores, *measures]
     if plan is not None:
-        plan_entry = care_plan(ctx, plan, observations, report)
+        plan_entry = care_plan(ctx, plan, observations, report, review=review_words)
         entries.append(plan_entry)
         targets.insert(1, plan_entry)
     entries.append(provenance(ctx, targets, report, approver=approver, approved_at=approved_at))
-    return {"resourceType": "Bundle", "type": "transaction", "entry": [_entry(e) for e in entries]}
+    return {"resourceType": "Bundle", "type": "transaction", "entry": [_entry(e, subject) for e in entries]}
 
 
 def bundle_json(bundle: Mapping[str, Any]) -> str:

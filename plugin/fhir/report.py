@@ -66,13 +66,15 @@ def _findings(ctx: Context) -> list[str]:
     return lines
 
 
-def conclusion_text(ctx: Context, plan: CarePlanProposal | None, *, approver: str | None, approved_at: str | None
-                    ) -> str:
+def conclusion_text(ctx: Context, plan: CarePlanProposal | None, *, approver: str | None, approved_at: str | None,
+                    review: Sequence[str] = ()) -> str:
     """The conclusion: findings, the proposed plan, evidence, cautions, review state and the models' statement."""
     v = ctx.view
     lines = _findings(ctx)
     if plan is not None:
-        lines.append("Care plan proposed: " + "; ".join(a.title for a in plan.activities) + ".")
+        lines.append(("Care plan: " if ctx.approved else "Care plan proposed: ")
+                     + "; ".join(a.title for a in plan.activities) + ".")
+    lines.extend(review)
     cautions = [message for _, message in v.warnings if message]
     if cautions:
         lines.append("Cautions: " + " ".join(cautions))
@@ -108,10 +110,15 @@ def diagnostic_report(
     pdf_created: str,
     approver: str | None,
     approved_at: str | None,
+    review: Sequence[str] = (),
 ) -> Entry:
-    """The report over ``results``; final and naming ``approver`` once approved, preliminary before."""
+    """The report over ``results``; final and naming ``approver`` once approved, preliminary before.
+
+    ``review`` holds sentences of the clinician's care-plan review that have no CarePlan to go on
+    (the proposed plan was declined).
+    """
     identifier = ids.output_identifier(ctx.view.key, "report")
-    conclusion = conclusion_text(ctx, plan, approver=approver, approved_at=approved_at)
+    conclusion = conclusion_text(ctx, plan, approver=approver, approved_at=approved_at, review=review)
     state = "final" if ctx.approved else "preliminary"
     resource: dict = {
         "resourceType": "DiagnosticReport",

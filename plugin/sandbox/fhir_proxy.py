@@ -124,6 +124,8 @@ class FhirProxy:
                             www_auth='Bearer realm="sandbox", error="insufficient_scope"'), False
         if restricted and not token.patient:
             return _outcome(403, "forbidden", "patient scopes without a patient in context"), False
+        if perm in ("c", "u", "d") and token.get_client().policy.refuse_writes:
+            return _outcome(403, "forbidden", f"the signed-in user may not write {rtype} resources"), False
         return None, restricted
 
 

@@ -75,7 +75,7 @@ class FhirServerProcess:
         env = dict(os.environ, SEKMET_CONFIG=str(self._settings()))
         self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "sekmet.main:app_factory", "--factory", "--host", "127.0.0.1",
+            [sys.executable, "-m", "uvicorn", "plugin.sandbox.sekmet_app:app_factory", "--factory", "--host", "127.0.0.1",
              "--port", str(self.port), "--no-access-log", "--log-level", "warning"],
             cwd=self.data_dir, env=env, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )

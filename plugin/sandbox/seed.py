@@ -1,9 +1,14 @@
 """Simulated patients for the sandbox EHR (all people here are invented).
 
-Each patient has a Patient resource, a Condition *Bell's palsy* (SNOMED CT
-193093009) and some have earlier facial-grading Observations. Seeding is one
-transaction of conditional creates keyed by identifiers, so running it again
-creates nothing twice.
+Each patient has a Patient resource and a Condition *Bell's palsy* (SNOMED
+CT 193093009) with its onset date; some have earlier facial gradings a
+clinician recorded: coded Observations with the same codes and values fpcds
+writes for its own results (fpcds CodeSystem ``hb-grade`` with an ``HB-I`` ..
+``HB-VI`` value, ``sunnybrook-composite`` with a ``{score}`` quantity),
+category survey, a clinician-grading method (text) and the seeded
+Practitioner as performer, so the chart history reads both alike. Seeding
+is one transaction of conditional creates keyed by identifiers, so running
+it again creates nothing twice.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from dataclasses import dataclass
 
 import requests
 
+from ..fhir.terminology import category, concept, quantity
 from .errors import SandboxError
 
 MRN_SYSTEM = "urn:fpcds:sandbox:mrn"
@@ -30,12 +36,13 @@ class SimulatedPatient:
     birth_date: str
     side: str
     onset: str
-    earlier: tuple[tuple[str, str, str], ...] = ()  # (date, "HB" or "SB", value)
+    earlier: tuple[tuple[str, str, str], ...] = ()  # (date, "HB" or "SB", HB grade I-VI or Sunnybrook 0-100)
 
 
 PATIENTS: tuple[SimulatedPatient, ...] = (
     SimulatedPatient("SB-1001", "Ana", "Souza", "female", "1979-04-12", "left", "2026-10-28",
-                     (("2026-11-04", "HB", "IV"), ("2026-11-04", "SB", "38"))),
+                     (("2026-11-04", "HB", "IV"), ("2026-11-04", "SB", "38"), ("2026-10-30", "HB", "V"),
+                      ("2026-10-30", "SB", "24"))),
     SimulatedPatient("SB-1002", "Jonas", "Berg", "male", "1962-09-03", "right", "2026-09-15",
                      (("2026-09-22", "HB", "III"), ("2026-10-20", "HB", "II"))),
     SimulatedPatient("SB-1003", "Mei", "Tanaka", "female", "1995-01-27", "left", "2026-11-18"),
@@ -44,6 +51,12 @@ PATIENTS: tuple[SimulatedPatient, ...] = (
     SimulatedPatient("SB-1005", "Lena", "Fischer", "female", "2003-06-18", "left", "2026-11-21"),
 )
 PRACTITIONER = {"identifier": "PR-0001", "given": "Sam", "family": "Rivera"}
+#: Observation.method text of the seeded clinician gradings, by scale.
+CLINICIAN_METHOD = {
+    "HB": "Clinician grading: House-Brackmann facial nerve grading system, graded at the bedside.",
+    "SB": "Clinician grading: Sunnybrook Facial Grading System (composite = voluntary movement - resting "
+          "symmetry - synkinesis), graded at the bedside.",
+}
 
 
 @dataclass(frozen=True)
@@ -71,30 +84,37 @@ def _entry(resource: dict, identifier: str, full_url: str | None = None) -> dict
     }
 
 
-def _observation(p: SimulatedPatient, subject: str, date: str, kind: str, value: str, n: int) -> dict:
+def _observation(p: SimulatedPatient, subject: str, performer: dict, date: str, kind: str, value: str,
+                 n: int) -> dict:
+    """An earlier clinician grading, coded like fpcds's own House-Brackmann / Sunnybrook results."""
+    hb = kind == "HB"
     obs: dict = {
         "resourceType": "Observation",
         "status": "final",
-        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                                  "code": "survey", "display": "Survey"}]}],
+        "category": [{"coding": [{**category("survey")["coding"][0], "display": "Survey"}]}],
+        "code": (concept("hb-grade", "House-Brackmann grade (clinician grading)") if hb
+                 else concept("sunnybrook-composite", "Sunnybrook composite score (clinician grading)")),
         "subject": {"reference": subject},
         "effectiveDateTime": date,
-        "note": [{"text": f"Earlier clinical grading ({p.side} side affected); simulated record."}],
+        "performer": [performer],
     }
-    if kind == "HB":
-        obs["code"] = {"text": "House-Brackmann facial nerve grading"}
-        obs["valueCodeableConcept"] = {"text": f"Grade {value}"}
+    if hb:
+        obs["valueCodeableConcept"] = concept(f"HB-{value}")
     else:
-        obs["code"] = {"text": "Sunnybrook facial grading composite score"}
-        obs["valueQuantity"] = {"value": int(value), "unit": "score"}
-    return _entry(obs, f"{p.mrn}-obs-{n}")
+        obs["valueQuantity"] = quantity(float(value), "{score}", digits=1)
+    obs["note"] = [{"text": f"Earlier clinical grading ({p.side} side affected); simulated record."}]
+    obs["method"] = {"text": CLINICIAN_METHOD[kind]}
+    return _entry(obs, f"{p.mrn}-grading-{n}")
 
 
 def seed_bundle() -> dict:
     """The transaction Bundle that creates the simulated clinician and patients (conditionally)."""
+    practitioner_url = f"urn:uuid:{uuid.uuid4()}"
+    name = f"Dr. {PRACTITIONER['given']} {PRACTITIONER['family']}"
+    performer = {"reference": practitioner_url, "display": name}
     entries = [_entry({"resourceType": "Practitioner", "active": True,
                        "name": [{"given": [PRACTITIONER["given"]], "family": PRACTITIONER["family"],
-                                 "prefix": ["Dr."]}]}, PRACTITIONER["identifier"])]
+                                 "prefix": ["Dr."]}]}, PRACTITIONER["identifier"], practitioner_url)]
     for p in PATIENTS:
         full = f"urn:uuid:{uuid.uuid4()}"
         entries.append(_entry({
@@ -115,7 +135,7 @@ def seed_bundle() -> dict:
             "note": [{"text": f"Peripheral facial palsy, {p.side} side; simulated record."}],
         }, f"{p.mrn}-cond"))
         for n, (date, kind, value) in enumerate(p.earlier, start=1):
-            entries.append(_observation(p, full, date, kind, value, n))
+            entries.append(_observation(p, full, performer, date, kind, value, n))
     return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
 
 

@@ -10,9 +10,10 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMixin
+from authlib.oauth2.rfc6749.errors import InvalidClientError
 
 from ..smart.scopes import split_scopes
 
@@ -36,12 +37,17 @@ class Policy:
         Sent in token responses.
     smart_style_url : str or None
         Sent in token responses.
+    refuse_writes : bool
+        The FHIR endpoint answers 403 to every create, update and delete even
+        where the scopes allow it (as an EHR does when the signed-in user
+        lacks the privilege).
     """
 
     withhold_scopes: set[str] = field(default_factory=set)
     token_lifetime_s: int = 3600
     need_patient_banner: bool = True
     smart_style_url: str | None = None
+    refuse_writes: bool = False
 
 
 @dataclass
@@ -135,6 +141,8 @@ class Token(TokenMixin):
     revoked: bool = False
     refresh_revoked: bool = False
     code: str | None = None
+    #: The registry that issued the token (client id -> client); set by :meth:`SandboxState.save_token`.
+    registry: Callable[[str], "SandboxClient | None"] | None = field(default=None, repr=False, compare=False)
 
     def check_client(self, client: ClientMixin) -> bool:
         return self.client_id == client.get_client_id()
@@ -154,8 +162,22 @@ class Token(TokenMixin):
     def get_user(self) -> str:
         return self.user
 
-    def get_client(self):  # pragma: no cover - not used by the grants we register
-        raise NotImplementedError
+    def get_client(self) -> SandboxClient:
+        """The registered client the token was issued to.
+
+        Raises
+        ------
+        InvalidClientError
+            The token was not saved by a :class:`SandboxState`, or its client is no longer registered.
+        """
+        if self.registry is None:
+            raise InvalidClientError(description=f"the client {self.client_id!r} of this token is unknown: the "
+                                                 "token was not issued by a sandbox state")
+        client = self.registry(self.client_id)
+        if client is None:
+            raise InvalidClientError(description=f"the client {self.client_id!r} of this token is no longer "
+                                                 "registered at this sandbox")
+        return client
 
 
 class SandboxState:
@@ -218,6 +240,8 @@ class SandboxState:
 
     # tokens
     def save_token(self, token: Token) -> None:
+        """Keep ``token`` (by access and refresh token) and let it look up its client here."""
+        token.registry = self.client
         with self._lock:
             self._tokens[token.access_token] = token
             if token.refresh_token:

@@ -13,16 +13,20 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-#: What fpcds requests on an EHR launch (``launch`` becomes ``launch/patient`` for standalone launches).
+#: What fpcds requests on an EHR launch (``launch`` becomes ``launch/patient`` for standalone launches):
+#: reads for the banner, the chart history and the FDI; creates for the write-back transaction
+#: (:func:`plugin.fhir.mapping.assessment_bundle`: conditional creates only, never updates or deletes).
 REQUESTED_SCOPES: tuple[str, ...] = (
     "launch", "openid", "fhirUser", "online_access",
-    "patient/Patient.r", "patient/Condition.rs", "patient/Observation.crus",
-    "patient/DiagnosticReport.cu", "patient/CarePlan.cu", "patient/Provenance.c", "patient/Device.cr",
+    "patient/Patient.r", "patient/Condition.rs", "patient/Observation.crus", "patient/DiagnosticReport.crs",
+    "patient/CarePlan.crs", "patient/Provenance.crs", "patient/DocumentReference.crs", "patient/Device.crs",
+    "patient/QuestionnaireResponse.crs",
 )
 #: Without these fpcds cannot show the patient or write its results back: a narrower grant is refused.
+#: Conditional creates search by identifier, so each written type needs ``c`` and ``s``.
 REQUIRED_SCOPES: tuple[str, ...] = (
-    "patient/Patient.r", "patient/Observation.cu", "patient/DiagnosticReport.cu",
-    "patient/CarePlan.cu", "patient/Provenance.c",
+    "patient/Patient.r", "patient/Observation.cs", "patient/DiagnosticReport.cs", "patient/CarePlan.cs",
+    "patient/Provenance.cs", "patient/DocumentReference.cs", "patient/Device.cs",
 )
 
 _V2 = re.compile(r"^(patient|user|system)/(\*|[A-Z][A-Za-z]+)\.([cruds]+)(\?.*)?$")

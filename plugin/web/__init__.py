@@ -13,4 +13,9 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
     "plugin.web.launch",
     "plugin.web.workflow",
     "plugin.web.capture_step",
+    "plugin.web.assess_step",
+    "plugin.web.fdi_step",  # after assess_step: feeds the latest FDI to its jobs
+    "plugin.web.results.view",
+    "plugin.web.history",
+    "plugin.web.approve_step",
 )

@@ -24,12 +24,12 @@ import time
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Flask, abort, g, jsonify, redirect, render_template, url_for
+from flask import Blueprint, Flask, abort, g, jsonify, redirect, url_for
 
 from .. import capture
 from ..capture import state as capture_state
 from .capture_link import attach, authorize, live_captures, on_upload
-from .context import ehr_session_active, patient_banner, requires_launch
+from .context import render_page, requires_launch
 from .live_captures import LiveCapture, LiveCaptureStore
 from .services import services
 from .sessions import Launch
@@ -122,9 +122,8 @@ def page(launch_id: str, capture_id: str):
         return redirect(url_for("workflow.assessment", launch_id=launch_id, assessment_id=capture_id), code=303)
     if live.state == "discarded":
         return redirect(url_for("workflow.home", launch_id=launch_id), code=303)
-    return render_template("capture.html", launch=g.launch, banner=patient_banner(g.launch),
-                           ehr_active=ehr_session_active(g.launch), live=live, view=capture_view(live, g.launch),
-                           public_url=services().config.public_url)
+    return render_page("capture.html", live=live, view=capture_view(live, g.launch),
+                       public_url=services().config.public_url)
 
 
 @bp.get("/<capture_id>/status")

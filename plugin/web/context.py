@@ -13,13 +13,14 @@ import logging
 import time
 from typing import Any, Callable
 
-from flask import g, request
+from flask import abort, g, render_template, request
 
-from ..fhir.client import FhirClient
+from ..fhir.client import FhirClient, FhirForbidden, FhirUnauthorized
 from ..smart.errors import SmartError, TokenExchangeError, TokenExpiredError
 from ..smart.pkce import same
 from ..smart.tokens import TokenSet
 from .security import cookie_name
+from .assessments import Assessment
 from .services import services
 from .sessions import Launch
 
@@ -134,7 +135,7 @@ def fhir_client(launch: Launch) -> FhirClient:
                       http=svc.http)
 
 
-def _human_name(patient: dict[str, Any]) -> str:
+def human_name(patient: dict[str, Any]) -> str:
     names = patient.get("name") or []
     official = next((n for n in names if n.get("use") == "official"), names[0] if names else {})
     if official.get("text"):
@@ -158,7 +159,7 @@ def patient_banner(launch: Launch) -> dict[str, Any] | None:
     patient = fhir_client(launch).read("Patient", launch.patient)
     ident = next(iter(patient.get("identifier") or []), {})
     banner = {
-        "name": _human_name(patient),
+        "name": human_name(patient),
         "birth_date": patient.get("birthDate") or "unknown",
         "gender": patient.get("gender") or "unknown",
         "identifier": ident.get("value") or "",
@@ -166,3 +167,30 @@ def patient_banner(launch: Launch) -> dict[str, Any] | None:
     }
     svc.sessions.store_banner(launch.id, banner)
     return banner
+
+
+def render_page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    """A page of the current launch: the patient banner (when the EHR asked for one), the notice shown
+    when the EHR session has expired, and ``context``."""
+    launch = g.launch
+    return render_template(template, launch=launch, banner=patient_banner(launch),
+                           ehr_active=ehr_session_active(launch), **context), status
+
+
+def owned_assessment(assessment_id: str) -> Assessment:
+    """The assessment of the current launch's patient; 404 for any other (or unknown) id."""
+    found = services().assessments.get(g.launch, assessment_id)
+    if found is None:
+        abort(404, "no such assessment for this patient")
+    return found
+
+
+def ehr_problem_text(exc: Exception) -> str:
+    """What a clinician is told about a failed EHR interaction (no patient data, no token)."""
+    if isinstance(exc, SmartError):
+        return "the EHR session has expired; open fpcds again from the patient's chart"
+    if isinstance(exc, FhirForbidden):
+        return f"the EHR refused: the permissions granted to fpcds do not allow this ({exc})"
+    if isinstance(exc, FhirUnauthorized):
+        return "the EHR no longer accepts this session; open fpcds again from the patient's chart"
+    return str(exc)  # names the server and the interaction that failed

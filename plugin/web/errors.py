@@ -17,6 +17,8 @@ from werkzeug.exceptions import HTTPException
 from acquisition.errors import SessionFileError
 from ..fhir.client import (FhirClientError, FhirForbidden, FhirNotFound, FhirServerError, FhirUnauthorized,
                            FhirUnreachable)
+from ..fhir.errors import FhirMappingError
+from .results.files import ResultsError
 from ..smart.errors import SmartError
 from .services import services
 
@@ -58,6 +60,15 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(SessionFileError)
     def _file(exc: SessionFileError):
         return _page(400, "bad_session_file", "The file cannot be imported", str(exc))
+
+    @app.errorhandler(ResultsError)
+    def _results(exc: ResultsError):
+        return _page(409, "results_unavailable", "The stored results cannot be used",
+                     f"{exc}; run the assessment again (the imported session is kept)")
+
+    @app.errorhandler(FhirMappingError)
+    def _mapping(exc: FhirMappingError):
+        return _page(422, "results_not_writable", "These results cannot be prepared for the chart", str(exc))
 
     @app.errorhandler(FhirClientError)
     def _fhir(exc: FhirClientError):

@@ -1,11 +1,14 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (configuration, storage and the EHRs are usable)."""
+"""``/healthz`` (the process answers) and ``/readyz`` (configuration, storage, the model set and the EHRs are usable)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 
 from flask import Blueprint, Flask, jsonify
+
+from acquisition.errors import FpcdsError
 
 from ..smart.discovery import discover
 from ..smart.errors import DiscoveryError
@@ -33,12 +36,31 @@ def _storage_ok() -> tuple[bool, str]:
     return True, "ok"
 
 
+@functools.lru_cache(maxsize=1)
+def _verified_models() -> str:
+    """Load the shipped model set with every hash checked (once per process: a failure is not cached)."""
+    from models.registry import load_models
+
+    models = load_models()
+    return (f"model set {models.manifest.get('set_version')} (manifest {models.manifest_sha256[:16]}): "
+            f"{len(models.models)} models verified")
+
+
+def _models_ok() -> tuple[bool, str]:
+    try:
+        return True, _verified_models()
+    except FpcdsError as exc:
+        return False, str(exc)
+
+
 @bp.get("/readyz")
 def readyz():
     svc = services()
     checks: dict[str, dict[str, str | bool]] = {"config": {"ok": True, "detail": svc.config.source}}
     ok, detail = _storage_ok()
     checks["storage"] = {"ok": ok, "detail": detail}
+    ok, detail = _models_ok()
+    checks["models"] = {"ok": ok, "detail": detail}
     if svc.config.readyz_checks_ehr:
         for tenant in svc.config.tenants:
             try:

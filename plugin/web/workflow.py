@@ -12,7 +12,7 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Blueprint, Flask, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, g, redirect, request, url_for
 from werkzeug.utils import secure_filename
 
 from acquisition.errors import SessionFileError
@@ -21,7 +21,7 @@ from acquisition.native import stored_hash, write_session
 from acquisition.readers import read_any
 from acquisition.summary import session_summary
 
-from .context import ehr_session_active, patient_banner, requires_launch
+from .context import render_page, requires_launch
 from .services import services
 
 bp = Blueprint("workflow", __name__, url_prefix="/app/<launch_id>")
@@ -36,8 +36,7 @@ class UploadError(SessionFileError):
 @requires_launch
 def home(launch_id: str):
     svc = services()
-    return render_template("home.html", launch=g.launch, banner=patient_banner(g.launch),
-                           ehr_active=ehr_session_active(g.launch), assessments=svc.assessments.open_for(g.launch))
+    return render_page("home.html", assessments=svc.assessments.open_for(g.launch))
 
 
 def _import(upload, assessment_dir: Path) -> tuple[str, Path, Path, str, dict]:
@@ -116,9 +115,7 @@ def assessment(launch_id: str, assessment_id: str):
     if found is None:
         abort(404)
     steps = [s for s in svc.steps if s.available(found)]
-    return render_template("assessment.html", launch=g.launch, banner=patient_banner(g.launch),
-                           ehr_active=ehr_session_active(g.launch), assessment=found, summary=found.summary,
-                           steps=steps)
+    return render_page("assessment.html", assessment=found, summary=found.summary, steps=steps)
 
 
 def init_app(app: Flask) -> None:

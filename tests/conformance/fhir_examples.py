@@ -62,7 +62,8 @@ def load_examples(directory: Path = paths.EXAMPLES) -> dict[str, dict[str, Any]]
 
 
 def business_identifier(resource: dict[str, Any]) -> tuple[str, str] | None:
-    for identifier in resource.get("identifier", []):
+    found = resource.get("identifier", [])
+    for identifier in [found] if isinstance(found, dict) else found:  # QuestionnaireResponse: 0..1
         if identifier.get("system") in BUSINESS_IDENTIFIER_SYSTEMS:
             return identifier["system"], identifier["value"]
     return None

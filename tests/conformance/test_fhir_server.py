@@ -137,7 +137,8 @@ def _fresh_copy(examples: dict[str, Any]) -> dict[str, Any]:
     assessment = str(uuid.uuid4())
     out = copy.deepcopy(examples)
     for resource in out.values():
-        for identifier in resource.get("identifier", []):
+        found = resource.get("identifier", [])
+        for identifier in [found] if isinstance(found, dict) else found:  # QuestionnaireResponse: 0..1
             if identifier.get("system", "").endswith("/assessment-output"):
                 identifier["value"] = assessment + "/" + identifier["value"].split("/", 1)[1]
     return out

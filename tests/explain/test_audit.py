@@ -209,6 +209,18 @@ def test_approval_and_write_back_are_recorded(recorded):
         done.audit.with_approval(" ")
 
 
+def test_care_plan_edits_are_recorded_with_the_approval(recorded):
+    _, done = recorded
+    code = done.audit.care_plan["activities"][0]  # a severe palsy: a plan is proposed
+    approved = done.audit.with_approval("Practitioner/7", review={"removed": [code], "note": "local clinic"})
+    assert approved.care_plan["review"] == {"removed": [code], "note": "local clinic"}
+    assert {k: v for k, v in approved.care_plan.items() if k != "review"} == done.audit.care_plan
+    assert AuditRecord.from_dict(approved.to_dict()).care_plan["review"]["note"] == "local clinic"
+    healthy = AuditRecord(**{**done.audit.__dict__, "care_plan": None})
+    with pytest.raises(AuditError, match="review: given, but the record holds no proposed care plan"):
+        healthy.with_approval("Practitioner/7", review={"removed": [], "note": "n"})
+
+
 def test_unknown_context_keys_are_refused(severe_file, model_dir, tmp_path):
     with pytest.raises(AuditError, match=r"context: has unknown keys \['token'\]"):
         _assess(severe_file, model_dir, tmp_path, context={"token": "secret"})

@@ -16,7 +16,7 @@ from acquisition.capture_agent import CaptureAgent
 from acquisition.native import write_session
 from tests.factories import tiny_session
 
-from .test_ehr_launch import _screenshot, _wait, driver  # noqa: F401 - the shared browser fixture
+from .chromium import screenshot, wait
 
 pytestmark = pytest.mark.browser
 
@@ -60,26 +60,26 @@ def test_pairing_code_biofeedback_and_attached_session(stack, driver, tmp_path):
 
     driver.get(stack.urls["ehr"])
     driver.find_element(By.CSS_SELECTOR, 'a.launch-link[data-patient="SB-1004"]').click()
-    driver.switch_to.frame(_wait(driver, ec.presence_of_element_located((By.ID, "app-frame"))))
-    _wait(driver, ec.element_to_be_clickable((By.ID, "start-capture"))).click()
-    _wait(driver, ec.element_to_be_clickable((By.ID, "pair-button"))).click()
-    code_node = _wait(driver, ec.visibility_of_element_located((By.ID, "pairing-code")))
+    driver.switch_to.frame(wait(driver, ec.presence_of_element_located((By.ID, "app-frame"))))
+    wait(driver, ec.element_to_be_clickable((By.ID, "start-capture"))).click()
+    wait(driver, ec.element_to_be_clickable((By.ID, "pair-button"))).click()
+    code_node = wait(driver, ec.visibility_of_element_located((By.ID, "pairing-code")))
     code = code_node.text
     assert re.fullmatch(r"[0-9A-Z]{3}-[0-9A-Z]{6}", code)
     assert re.fullmatch(r"valid once, for (9:5\d|10:00) \(until .+\)", driver.find_element(By.ID, "pairing-expiry").text)
     assert driver.find_element(By.ID, "patient-name").text == "Samuel Okafor"
     driver.switch_to.default_content()
-    _screenshot(driver, tmp_path, "live-capture-code.png")
+    screenshot(driver, tmp_path, "live-capture-code.png")
     driver.switch_to.frame(driver.find_element(By.ID, "app-frame"))
 
     agent = CaptureAgent(stack.urls["app"], backoff_s=0.05)
     pairing = agent.pair(code, agent_name="clinic workstation 3")
-    _wait(driver, ec.text_to_be_present_in_element((By.ID, "agent-status"), "Paired with clinic workstation 3"))
+    wait(driver, ec.text_to_be_present_in_element((By.ID, "agent-status"), "Paired with clinic workstation 3"))
     assert not driver.find_element(By.ID, "code-box").is_displayed()  # a used code disappears
     with FrameFeeder(agent, pairing):
-        _wait(driver, ec.text_to_be_present_in_element((By.CSS_SELECTOR, '#bf-emg tr[data-muscle="zygomaticus"] '
+        wait(driver, ec.text_to_be_present_in_element((By.CSS_SELECTOR, '#bf-emg tr[data-muscle="zygomaticus"] '
                                                                          'td.left-uv'), "41.2"))
-        _wait(driver, ec.text_to_be_present_in_element((By.CSS_SELECTOR, '#bf-symmetry tr[data-region="mouth"] '
+        wait(driver, ec.text_to_be_present_in_element((By.CSS_SELECTOR, '#bf-symmetry tr[data-region="mouth"] '
                                                                          '.value'), "0.62"))
         assert driver.find_element(By.ID, "bf-state").text == "Live, t = 7.5 s"
         row = '#bf-emg tr[data-muscle="zygomaticus"]'
@@ -88,20 +88,20 @@ def test_pairing_code_biofeedback_and_attached_session(stack, driver, tmp_path):
         assert driver.find_element(By.CSS_SELECTOR, '#bf-emg tr[data-muscle="orbicularis_oculi"] th').text == (
             "orbicularis oculi")
         # the bars are drawn (widths set through the CSSOM, which the CSP allows) in proportion
-        _wait(driver, lambda d: _width(d, f"{row} .bar.left .fill") > 0)
+        wait(driver, lambda d: _width(d, f"{row} .bar.left .fill") > 0)
         left, right = _width(driver, f"{row} .bar.left .fill"), _width(driver, f"{row} .bar.right .fill")
         assert left / right == pytest.approx(41.2 / 17.9, rel=0.05)
         brow = _width(driver, '#bf-symmetry tr[data-region="brow"] .fill')
         mouth = _width(driver, '#bf-symmetry tr[data-region="mouth"] .fill')
         assert mouth / brow == pytest.approx(0.62 / 0.97, rel=0.05)
         driver.switch_to.default_content()
-        _screenshot(driver, tmp_path, "live-capture-biofeedback.png")
+        screenshot(driver, tmp_path, "live-capture-biofeedback.png")
         driver.switch_to.frame(driver.find_element(By.ID, "app-frame"))
 
     agent.upload(session_path, pairing)
-    emg = _wait(driver, ec.visibility_of_element_located((By.ID, "emg-summary")))  # the page moves on by itself
+    emg = wait(driver, ec.visibility_of_element_located((By.ID, "emg-summary")))  # the page moves on by itself
     assert emg.text == "2 channels at 1000 Hz, 2.00 s"
     assert driver.find_element(By.CSS_SELECTOR, "#summary .filename").text.startswith("live-capture-")
     assert "No quality findings." in driver.find_element(By.ID, "quality").text
     driver.switch_to.default_content()
-    _screenshot(driver, tmp_path, "live-capture-summary.png")
+    screenshot(driver, tmp_path, "live-capture-summary.png")

@@ -19,7 +19,7 @@ from fhir.resources.R4B.bundle import Bundle
 from models.careplan import ClinicalFacts
 from plugin.fhir import ids
 from plugin.fhir.errors import FhirMappingError
-from plugin.fhir.mapping import Approval, assessment_bundle, bundle_json
+from plugin.fhir.mapping import Approval, CarePlanReview, assessment_bundle, bundle_json
 from tests.models.assessment_cases import INFERRED_AT, make_assessment, simulated_table
 
 PDF = b"%PDF-1.4\n% fpcds test report\n%%EOF\n"
@@ -104,7 +104,12 @@ def test_bundle_is_a_valid_r4_transaction_of_conditional_creates(palsy, palsy_as
             assert request["ifNoneExist"] == f"target={report['fullUrl']}"
         else:
             identifier = resource["identifier"][0]
-            assert request["ifNoneExist"] == f"identifier={identifier['system']}|{identifier['value']}"
+            condition = f"identifier={identifier['system']}|{identifier['value']}"
+            shared = resource["resourceType"] == "Device" or identifier["system"] == ids.SID_MODEL_CARD
+            if shared:  # the model set's Device and card serve every patient
+                assert request["ifNoneExist"] == condition
+            else:  # matched within the patient only
+                assert request["ifNoneExist"] == f"{condition}&patient=Patient/p-1"
         for reference in _references(resource):
             assert reference in urls or reference in ("Patient/p-1", "Practitioner/dr-1"), reference
     counts = [r["resourceType"] for r in _resources(bundle)]
@@ -439,3 +444,54 @@ def test_bad_inputs_are_refused_with_their_names(palsy, palsy_assessment) -> Non
         assessment_bundle(palsy_assessment, patient="p", model_cards={"lesion": {"model_id": "lesion", "version": "9"}})
     with pytest.raises(FhirMappingError, match="assessment is a str; expected an Assessment or its JSON object"):
         assessment_bundle("{}", patient="p")
+
+
+def _plan(bundle: dict) -> dict | None:
+    plans = _resources(bundle, "CarePlan")
+    return plans[0] if plans else None
+
+
+def test_clinician_review_removes_activities_and_records_the_note(palsy, palsy_assessment) -> None:
+    proposed = _plan(_bundle(palsy_assessment, palsy, approval=APPROVAL))
+    codes = [a["detail"]["code"]["coding"][0]["code"] for a in proposed["activity"]]
+    assert len(codes) >= 2
+    review = CarePlanReview(removed=(codes[0],), note="Patient prefers follow-up in the local clinic.")
+    bundle = _bundle(palsy_assessment, palsy, approval=APPROVAL, review=review)
+    plan = _plan(bundle)
+    assert [a["detail"]["code"]["coding"][0]["code"] for a in plan["activity"]] == codes[1:]
+    notes = " ".join(n["text"] for n in plan["note"])
+    assert "Practitioner/dr-1 removed from the proposed plan" in notes
+    assert "Clinician's note (Practitioner/dr-1): Patient prefers follow-up in the local clinic." in notes
+    assert plan["status"] == "active" and plan["intent"] == "plan"
+    # the review is part of what was approved: the same review gives the same bundle
+    assert bundle == _bundle(palsy_assessment, palsy, approval=APPROVAL, review=review)
+
+
+def test_declining_every_activity_writes_no_care_plan_and_says_so(palsy, palsy_assessment) -> None:
+    proposed = _plan(_bundle(palsy_assessment, palsy, approval=APPROVAL))
+    codes = tuple(a["detail"]["code"]["coding"][0]["code"] for a in proposed["activity"])
+    bundle = _bundle(palsy_assessment, palsy, approval=APPROVAL, review=CarePlanReview(removed=codes, note="Watchful waiting."))
+    assert _plan(bundle) is None
+    report = _one(bundle, "DiagnosticReport")
+    assert "(the proposed plan was declined)" in report["conclusion"]
+    assert "Clinician's note (Practitioner/dr-1): Watchful waiting." in report["conclusion"]
+    provenance = _one(bundle, "Provenance")
+    expected = [e["fullUrl"] for e in bundle["entry"] if e["resource"]["resourceType"] in ("Observation", "DiagnosticReport")]
+    assert sorted(t["reference"] for t in provenance["target"]) == sorted(expected)
+
+
+@pytest.mark.parametrize("review, message", [
+    (CarePlanReview(removed=("no-such-activity",)), "removes no-such-activity, which the proposed plan does not hold"),
+])
+def test_bad_reviews_are_refused(palsy, palsy_assessment, review, message) -> None:
+    with pytest.raises(FhirMappingError, match=message):
+        _bundle(palsy_assessment, palsy, approval=APPROVAL, review=review)
+
+
+def test_a_review_needs_an_approval_and_bounded_text(palsy, palsy_assessment) -> None:
+    with pytest.raises(FhirMappingError, match="a care plan review comes with an approval"):
+        _bundle(palsy_assessment, palsy, review=CarePlanReview(note="x"))
+    with pytest.raises(FhirMappingError, match="at most 2000 characters"):
+        CarePlanReview(note="x" * 2001)
+    with pytest.raises(FhirMappingError, match="expected activity codes"):
+        CarePlanReview(removed="eye-protection")  # a string, not a tuple of codes

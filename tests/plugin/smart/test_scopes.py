@@ -19,17 +19,19 @@ def test_parse_v2_and_v1():
     assert is_v2_scope("patient/Patient.r") and not is_v2_scope("patient/Patient.read")
 
 
+WRITES = "patient/DiagnosticReport.cs patient/CarePlan.cs patient/Provenance.cs patient/DocumentReference.cs patient/Device.cs"
+
+
 @pytest.mark.parametrize("granted, missing", [
-    ("patient/Patient.r patient/Observation.cu patient/DiagnosticReport.cu patient/CarePlan.cu patient/Provenance.c", ()),
+    (f"patient/Patient.r patient/Observation.cs {WRITES}", ()),
     ("patient/*.cruds", ()),
     ("patient/*.read patient/*.write", ()),
-    ("patient/Patient.read patient/Observation.write patient/DiagnosticReport.write patient/CarePlan.write "
-     "patient/Provenance.write", ()),
-    ("patient/Patient.r patient/Observation.c patient/DiagnosticReport.cu patient/CarePlan.cu patient/Provenance.c",
-     ("patient/Observation.cu",)),
+    ("patient/Patient.read patient/Observation.read patient/Observation.write patient/DiagnosticReport.*"
+     " patient/CarePlan.* patient/Provenance.* patient/DocumentReference.* patient/Device.*", ()),
+    (f"patient/Patient.r patient/Observation.c {WRITES}", ("patient/Observation.cs",)),
+    (f"patient/Patient.r patient/Observation.cs {WRITES.replace(' patient/Device.cs', '')}", ("patient/Device.cs",)),
     ("user/*.cruds", REQUIRED_SCOPES),  # a different context does not count
-    ("patient/Observation.cu?category=survey patient/*.r patient/DiagnosticReport.cu patient/CarePlan.cu "
-     "patient/Provenance.c", ("patient/Observation.cu",)),  # restricted by a query: not enough
+    (f"patient/Observation.cs?category=survey patient/*.r {WRITES}", ("patient/Observation.cs",)),  # restricted by a query
     ("", REQUIRED_SCOPES),
 ])
 def test_missing_required_scopes(granted, missing):

@@ -178,7 +178,7 @@ def test_narrower_scope_grant_is_refused(stack, counts, policy):
     before = counts()
     resp = Browser(stack).launch(patient=0)
     assert resp.status_code == 403 and error_code(resp) == "insufficient_scope"
-    assert "not granted: patient/Observation.cu" in page_message(resp)
+    assert "not granted: patient/Observation.cs" in page_message(resp)
     assert counts()["launches"] == before["launches"]
 
 

@@ -24,7 +24,7 @@ Description: "What fpcds does on an EHR's FHIR R4 server as a SMART on FHIR clie
 * rest[=].documentation = "EHR launch and standalone launch per SMART App Launch 2.2."
 * rest[=].security.cors = false
 * rest[=].security.service = $restful-security#SMART-on-FHIR "SMART-on-FHIR"
-* rest[=].security.description = "SMART App Launch 2.2: authorization code with PKCE (S256); scopes patient/Patient.r, patient/Observation.cu, patient/DiagnosticReport.cu, patient/CarePlan.cu, patient/Provenance.c, patient/DocumentReference.cu, patient/Device.cu (or their v1 read/write equivalents), openid fhirUser."
+* rest[=].security.description = "SMART App Launch 2.2: authorization code with PKCE (S256). Requested scopes: launch (or launch/patient), openid fhirUser online_access, patient/Patient.r, patient/Condition.rs, patient/Observation.crus, patient/DiagnosticReport.crs, patient/CarePlan.crs, patient/Provenance.crs, patient/DocumentReference.crs, patient/Device.crs, patient/QuestionnaireResponse.crs (or their v1 read/write equivalents). A grant without create and search on Observation, DiagnosticReport, CarePlan, Provenance, DocumentReference and Device is refused at launch: the write-back needs them (conditional creates search by identifier)."
 * rest[=].interaction[+].code = #transaction
 * rest[=].interaction[=].documentation = "One transaction per approved assessment."
 * rest[=].resource[+].type = #Patient
@@ -62,3 +62,13 @@ Description: "What fpcds does on an EHR's FHIR R4 server as a SMART on FHIR clie
 * rest[=].resource[+].type = #Provenance
 * rest[=].resource[=].supportedProfile[+] = Canonical(FpcdsProvenance)
 * rest[=].resource[=].interaction[+].code = #create
+* rest[=].resource[=].interaction[+].code = #search-type
+* rest[=].resource[=].documentation = "Searched by target before a retried write, so a write is never made twice."
+* rest[=].resource[+].type = #Condition
+* rest[=].resource[=].interaction[+].code = #search-type
+* rest[=].resource[=].documentation = "The facial palsy and its onset, shown with earlier assessments."
+* rest[=].resource[+].type = #QuestionnaireResponse
+* rest[=].resource[=].interaction[+].code = #create
+* rest[=].resource[=].interaction[+].code = #search-type
+* rest[=].resource[=].conditionalCreate = true
+* rest[=].resource[=].documentation = "The Facial Disability Index (Questionnaire fdi), written when filled in and read back as a model input."

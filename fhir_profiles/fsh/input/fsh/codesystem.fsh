@@ -156,3 +156,27 @@ Description: "Measures, scores, grades, measurement context and care-plan activi
   * #semg-analysis "Surface EMG signal analysis" "Computed from band-pass and notch filtered facial surface EMG."
   * #fusion-model "sEMG and motion fusion model" "Estimated by a machine-learning model on sEMG and facial-motion features (ONNX)."
   * #rule-based-grading "Rule-based grading" "Graded from landmark and sEMG measures by documented rules and thresholds, without machine learning; every item keeps the measures it used."
+
+* #fdi "Facial Disability Index" "Grouping: the patient-reported Facial Disability Index (VanSwearingen and Brach 1996), the Questionnaire http://fpcds.example.org/fhir/Questionnaire/fdi."
+* #fdi ^property[+].code = #notSelectable
+* #fdi ^property[=].valueBoolean = true
+  * #fdi-physical-score "FDI physical function score" "(sum - N) / N x 25 over the N counted items 1-5 (an item answered 'usually did not do, for other reasons' is not counted); 0 to 100, 100 = no disability."
+  * #fdi-social-score "FDI social and well-being function score" "(sum - N) / N x 20 over items 6-10; 0 to 100, 100 = no disability."
+  * #fdi-difficulty-answers "FDI difficulty answers" "Grouping: answers to the physical function items 1-5, scored 5 (no difficulty) to 1; 0 = not counted."
+  * #fdi-difficulty-answers ^property[+].code = #notSelectable
+  * #fdi-difficulty-answers ^property[=].valueBoolean = true
+    * #fdi-no-difficulty "No difficulty" "No difficulty (5 points)."
+    * #fdi-little-difficulty "A little difficulty" "A little difficulty (4 points)."
+    * #fdi-some-difficulty "Some difficulty" "Some difficulty (3 points)."
+    * #fdi-much-difficulty "Much difficulty" "Much difficulty (2 points)."
+    * #fdi-not-done-health "Usually did not do this because of my health" "Usually did not do this because of health (1 point)."
+    * #fdi-not-done-other "Usually did not do this for other reasons" "Usually did not do this for other reasons (0: the item is not counted)."
+  * #fdi-frequency-answers "FDI frequency answers" "Grouping: answers to the social and well-being items 6-10; item 6 scores 6 (all of the time) to 1 (none of the time), items 7-10 the reverse."
+  * #fdi-frequency-answers ^property[+].code = #notSelectable
+  * #fdi-frequency-answers ^property[=].valueBoolean = true
+    * #fdi-all-of-the-time "All of the time" "All of the time."
+    * #fdi-most-of-the-time "Most of the time" "Most of the time."
+    * #fdi-good-bit-of-the-time "A good bit of the time" "A good bit of the time."
+    * #fdi-some-of-the-time "Some of the time" "Some of the time."
+    * #fdi-little-of-the-time "A little of the time" "A little of the time."
+    * #fdi-none-of-the-time "None of the time" "None of the time."

@@ -16,7 +16,7 @@ import org.hl7.fhir.instance.model.api.IBaseResource;
 final class Definitions {
 
 	/** The resource types a validation support chain can use. */
-	static final Set<String> CONFORMANCE_TYPES = Set.of("StructureDefinition", "CodeSystem", "ValueSet");
+	static final Set<String> CONFORMANCE_TYPES = Set.of("StructureDefinition", "CodeSystem", "ValueSet", "Questionnaire");
 
 	private Definitions() {}
 

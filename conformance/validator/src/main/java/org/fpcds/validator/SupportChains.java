@@ -12,6 +12,7 @@ import org.hl7.fhir.common.hapi.validation.support.UnknownCodeSystemWarningValid
 import org.hl7.fhir.common.hapi.validation.support.ValidationSupportChain;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.CodeSystem;
+import org.hl7.fhir.r4.model.Questionnaire;
 
 /**
  * The offline validation support chain: our definitions, the R4 core
@@ -36,8 +37,11 @@ record SupportChains(ValidationSupportChain chain, PrePopulatedValidationSupport
 	static SupportChains create(FhirContext ctx, List<IBaseResource> definitions, boolean caching) {
 		DefaultProfileValidationSupport core = new DefaultProfileValidationSupport(ctx);
 		PrePopulatedValidationSupport ours = new PrePopulatedValidationSupport(ctx);
+		QuestionnaireSupport questionnaires = new QuestionnaireSupport(ctx);
 		for (IBaseResource r : definitions) {
-			if (r instanceof CodeSystem cs && cs.getContent() == CodeSystem.CodeSystemContentMode.FRAGMENT
+			if (r instanceof Questionnaire q) {
+				questionnaires.add(q);
+			} else if (r instanceof CodeSystem cs && cs.getContent() == CodeSystem.CodeSystemContentMode.FRAGMENT
 					&& core.fetchCodeSystem(cs.getUrl()) instanceof CodeSystem base) {
 				ours.addResource(FragmentMerger.merge(base, cs));
 			} else {
@@ -49,6 +53,7 @@ record SupportChains(ValidationSupportChain chain, PrePopulatedValidationSupport
 		unknownSystems.setNonExistentCodeSystemSeverity(IValidationSupport.IssueSeverity.WARNING);
 		List<IValidationSupport> modules = List.of(
 				ours,
+				questionnaires,
 				core,
 				new SnapshotGeneratingValidationSupport(ctx),
 				new InMemoryTerminologyServerValidationSupport(ctx),
