@@ -32,7 +32,8 @@ from .approval import (Assessed, approved_bundle, assessment_key, keep_pending, 
                        proposed_plan)
 from .assessments import Assessment
 from .context import fhir_client, owned_assessment, render_page, requires_launch
-from .history import chart_history, forget_history, previous_for_careplan
+from ..fhir.history import previous_for_careplan
+from .history import chart_history, forget_history
 from .services import WorkflowStep, register_step, services
 from .sessions import Launch
 
@@ -52,7 +53,8 @@ FAILURES: dict[str, tuple[int, str, str]] = {
                            "The EHR's FHIR server rejected the resources (details below). Nothing was written. "
                            "Report this to your fpcds administrator; the approved results are kept for a retry."),
     "conflict": (409, "The EHR reported a conflict", "Retry; if it persists, report it to your fpcds administrator."),
-    "ehr_error": (502, "The EHR answered with an error", "Retry; if it persists, report it to your fpcds administrator."),
+    "ehr_error": (502, "The EHR answered with an error",
+                  "Retry; if it persists, report it to your fpcds administrator."),
 }
 
 
@@ -148,7 +150,8 @@ def approve(launch_id: str, assessment_id: str):
     kept = set(request.form.getlist("keep"))
     note = (request.form.get("note") or "").strip()
     if kept - proposed:
-        abort(400, description=f"the form names activities that were not proposed: {', '.join(sorted(kept - proposed))}")
+        unknown = ", ".join(sorted(kept - proposed))
+        abort(400, description=f"the form names activities that were not proposed: {unknown}")
     if len(note) > NOTE_MAX_CHARS:
         return _review_page(found, status=400, problem=f"The note is longer than {NOTE_MAX_CHARS} characters.",
                             kept=kept, note=note)

@@ -1,4 +1,4 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (configuration, storage, the model set and the EHRs are usable)."""
+"""``/healthz`` (the process answers) and ``/readyz`` (configuration, storage, models and EHRs are usable)."""
 
 from __future__ import annotations
 

@@ -18,6 +18,8 @@ import logging
 
 from flask import Blueprint, Flask, Response, abort, g, redirect, render_template, request, url_for
 
+from explain.wording import CLINICAL_WORDS
+
 from ..context import owned_assessment, render_page, requires_launch
 from ..services import WorkflowStep, register_step, services
 from . import charts
@@ -98,8 +100,14 @@ def report(launch_id: str, assessment_id: str):
     return resp
 
 
+def subject_fact_words(field: str) -> str:
+    """Clinical words for a Session.subject field replaced from the chart (e.g. ``fdi_physical``)."""
+    return CLINICAL_WORDS.get(f"clinical.{field}", field.replace("_", " "))
+
+
 def init_app(app: Flask) -> None:
     """Register the results page and the "View the results" step for assessed sessions."""
     app.register_blueprint(bp)
+    app.jinja_env.filters["subject_fact"] = subject_fact_words
     register_step(app, WorkflowStep("results", "View the results", "results_view.results",
                                     available=lambda a: a.status in WITH_RESULTS))

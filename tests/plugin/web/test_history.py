@@ -26,8 +26,9 @@ from plugin.fhir.terminology import concept, quantity
 from plugin.sandbox.stack import DemoStack
 from plugin.smart.scopes import REQUESTED_SCOPES
 from plugin.web import history
-from plugin.web.history import (ChartHistory, ChartRecordError, ChartRow, HistoryCache, fhir_moment,
-                                previous_for_careplan, read_history, trend_chart)
+from plugin.fhir.history import (ChartHistory, ChartRecordError, ChartRow, fhir_moment, previous_for_careplan,
+                                 read_history)
+from plugin.web.history import HistoryCache, history_trends, trend_chart
 from tests.models.assessment_cases import make_assessment, simulated_table
 from tests.plugin.helpers import Browser
 
@@ -325,7 +326,7 @@ def test_trend_puts_the_normal_end_on_top_and_time_left_to_right():
     assert sb.points[0].y == sb.bottom - (sb.bottom - sb.top) * 0.2 and sb.points[2].y < sb.points[1].y
     assert sb.polyline.count(",") == 3
     assert trend_chart(rows[:1], scale="hb") is None
-    assert [c.name for c in ChartHistory(rows=tuple(rows)).trends] == ["hb", "sunnybrook"]
+    assert [c.name for c in history_trends(ChartHistory(rows=tuple(rows)))] == ["hb", "sunnybrook"]
     with pytest.raises(ValueError, match="scale is 'eface'; expected 'hb' or 'sunnybrook'"):
         trend_chart(rows, scale="eface")
 
