@@ -11,18 +11,15 @@ create (``ifNoneExist``), search and history::
 
 from __future__ import annotations
 
-import shutil
-from types import TracebackType
+from pathlib import Path
 from typing import Sequence
 
 from conformance import build
-from conformance.errors import ServiceStartError, ToolMissingError
-from conformance.processes import ListeningProcess
-
-DEFAULT_JAVA_OPTIONS: tuple[str, ...] = ("-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+from conformance.errors import ServiceStartError
+from conformance.java_service import DEFAULT_JAVA_OPTIONS, JavaService
 
 
-class HapiFhirServer:
+class HapiFhirServer(JavaService):
     """The HAPI FHIR JPA server (R4) as a local subprocess.
 
     Parameters
@@ -33,44 +30,20 @@ class HapiFhirServer:
         Upper bound for the start, in seconds (a build, if needed, comes on top).
     """
 
+    name = "fpcds-fhir-server"
+    project = build.FHIR_SERVER
+    purpose = "run the HAPI FHIR server"
+
     def __init__(self, *, java_options: Sequence[str] = DEFAULT_JAVA_OPTIONS, startup_timeout_s: float = 300.0) -> None:
-        self.java_options = tuple(java_options)
-        self.startup_timeout_s = startup_timeout_s
-        self._process: ListeningProcess | None = None
+        super().__init__(java_options=java_options, startup_timeout_s=startup_timeout_s)
+
+    def command(self, java: str, jar: Path) -> list[str]:
+        return [java, *self.java_options, "-jar", str(jar), "--server.port=0", "--server.address=127.0.0.1"]
+
+    def not_running(self) -> Exception:
+        return ServiceStartError("the FHIR server is not running; call start() first")
 
     @property
     def base_url(self) -> str:
         """The FHIR base, ``http://127.0.0.1:PORT/fhir``."""
-        if self._process is None or self._process.url is None:
-            raise ServiceStartError("the FHIR server is not running; call start() first")
-        return self._process.url
-
-    @property
-    def process(self) -> ListeningProcess | None:
-        return self._process
-
-    def start(self) -> HapiFhirServer:
-        java = shutil.which("java")
-        if java is None:
-            raise ToolMissingError("java", "run the HAPI FHIR server")
-        jar = build.build_jar(build.FHIR_SERVER)
-        argv = [java, *self.java_options, "-jar", str(jar), "--server.port=0", "--server.address=127.0.0.1"]
-        process = ListeningProcess(
-            "fpcds-fhir-server", argv, log_dir=build.FHIR_SERVER.target / "logs", ready_timeout_s=self.startup_timeout_s
-        )
-        process.start()
-        self._process = process
-        return self
-
-    def stop(self) -> None:
-        if self._process is not None:
-            self._process.stop()
-            self._process = None
-
-    def __enter__(self) -> HapiFhirServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        return self.service_url

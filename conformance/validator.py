@@ -19,24 +19,21 @@ from __future__ import annotations
 
 import atexit
 import json
-import shutil
 import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Iterable, Mapping, Sequence
 
 from conformance import build, paths
-from conformance.errors import ToolMissingError, ValidatorError
-from conformance.processes import ListeningProcess
+from conformance.errors import ValidatorError
+from conformance.java_service import DEFAULT_JAVA_OPTIONS, JavaService
 
 #: Severities in increasing order.
 SEVERITIES: tuple[str, ...] = ("information", "warning", "error", "fatal")
 
 DEFAULT_DEFINITIONS: tuple[Path, ...] = (paths.RESOURCES, paths.TERMINOLOGY)
-DEFAULT_JAVA_OPTIONS: tuple[str, ...] = ("-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
 
 
 @dataclass(frozen=True)
@@ -80,7 +77,7 @@ def errors(issues: Iterable[Issue]) -> list[Issue]:
     return [i for i in issues if i.is_error]
 
 
-class FhirValidator:
+class FhirValidator(JavaService):
     """The HAPI FHIR validator service with the fpcds profiles.
 
     Parameters
@@ -96,6 +93,10 @@ class FhirValidator:
         Upper bound for one validation request, in seconds.
     """
 
+    name = "fpcds-validator"
+    project = build.VALIDATOR
+    purpose = "run the FHIR validator"
+
     def __init__(
         self,
         *,
@@ -107,45 +108,25 @@ class FhirValidator:
         for directory in definitions:
             if not Path(directory).is_dir():
                 raise ValidatorError(f"definitions directory {directory} does not exist")
+        super().__init__(java_options=java_options, startup_timeout_s=startup_timeout_s)
         self.definitions = tuple(Path(d) for d in definitions)
-        self.java_options = tuple(java_options)
-        self.startup_timeout_s = startup_timeout_s
         self.request_timeout_s = request_timeout_s
-        self._process: ListeningProcess | None = None
+
+    def command(self, java: str, jar: Path) -> list[str]:
+        # The core validator's check of extension definitions reads the R4 core
+        # package from the FHIR package cache under user.home.
+        argv = [java, f"-Duser.home={build.ensure_fhir_home()}", *self.java_options, "-jar", str(jar), "serve",
+                "--port", "0"]
+        for directory in self.definitions:
+            argv += ["--defs", str(directory)]
+        return argv
+
+    def not_running(self) -> Exception:
+        return ValidatorError("the validator is not running; call start() first")
 
     @property
     def url(self) -> str:
-        if self._process is None or self._process.url is None:
-            raise ValidatorError("the validator is not running; call start() first")
-        return self._process.url
-
-    @property
-    def process(self) -> ListeningProcess | None:
-        return self._process
-
-    def start(self) -> FhirValidator:
-        """Build the validator if needed and start it; returns self."""
-        java = shutil.which("java")
-        if java is None:
-            raise ToolMissingError("java", "run the FHIR validator")
-        jar = build.build_jar(build.VALIDATOR)
-        home = build.ensure_fhir_home()
-        # The core validator's check of extension definitions reads the R4 core
-        # package from the FHIR package cache under user.home.
-        argv = [java, f"-Duser.home={home}", *self.java_options, "-jar", str(jar), "serve", "--port", "0"]
-        for directory in self.definitions:
-            argv += ["--defs", str(directory)]
-        process = ListeningProcess(
-            "fpcds-validator", argv, log_dir=build.VALIDATOR.target / "logs", ready_timeout_s=self.startup_timeout_s
-        )
-        process.start()
-        self._process = process
-        return self
-
-    def stop(self) -> None:
-        if self._process is not None:
-            self._process.stop()
-            self._process = None
+        return self.service_url
 
     def validate(
         self, resources: Mapping[str, Any] | Sequence[Mapping[str, Any]], *, profiles: Sequence[str] = ()
@@ -217,14 +198,6 @@ class FhirValidator:
             raise ValidatorError(f"validator at {self.url} answered HTTP {exc.code}: {detail}") from exc
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             raise ValidatorError(f"validator at {self.url} is not reachable: {exc}") from exc
-
-    def __enter__(self) -> FhirValidator:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 _shared: FhirValidator | None = None

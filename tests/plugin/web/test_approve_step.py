@@ -27,9 +27,9 @@ from tests.plugin.web.results.flow import Physician
 
 
 @functools.lru_cache(maxsize=None)
-def palsy_session(seed: int) -> bytes:
-    """A simulated left Bell's palsy, severe enough for a care plan with several activities."""
-    patient = make_patient(condition="bell", onset_severity=0.8, days_since_onset=2.0, age=50.0, seed=seed)
+def palsy_session(seed: int, severity: float = 0.8) -> bytes:
+    """A simulated left Bell's palsy (by default severe enough for a care plan with several activities)."""
+    patient = make_patient(condition="bell", onset_severity=severity, days_since_onset=2.0, age=50.0, seed=seed)
     session = simulate_session(patient, seed=seed, options=SimulationOptions(repetitions=1, rest_s=1.5))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "s.fpcds"
@@ -251,19 +251,9 @@ def test_approval_is_refused_clearly_when_it_cannot_happen(stack):
     assert not (folder(stack, assessment_id) / "writeback-bundle.json").exists()
 
 
-@functools.lru_cache(maxsize=None)
-def mild_session(seed: int) -> bytes:
-    patient = make_patient(condition="bell", onset_severity=0.35, days_since_onset=2.0, age=50.0, seed=seed)
-    session = simulate_session(patient, seed=seed, options=SimulationOptions(repetitions=1, rest_s=1.5))
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "s.fpcds"
-        write_session(session, path)
-        return path.read_bytes()
-
-
 def test_a_worse_result_than_the_last_approved_one_in_the_chart_proposes_a_referral(stack):
     doc = Clinician(stack, patient=4)
-    earlier = doc.import_session("earlier-visit.fpcds", mild_session(209))
+    earlier = doc.import_session("earlier-visit.fpcds", palsy_session(209, severity=0.35))
     doc.assess(earlier)
     assert write_state(doc.approve(earlier)) == "written"
     worse = doc.assessed(seed=210)
