@@ -14,10 +14,11 @@ from __future__ import annotations
 import functools
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from explain.report import Patient
 from models.careplan import CarePlanProposal, propose_care_plan
 from models.features import FeatureTable
 
@@ -28,6 +29,8 @@ from .results import StoredResults, load_results
 
 #: The pending write: the approved transaction Bundle, kept until the EHR has it.
 PENDING_FILE = "writeback-bundle.json"
+#: The report as approved (status APPROVED, the approver and time on its first page): the chart gets this one.
+APPROVED_REPORT_FILE = "report-approved.pdf"
 
 
 @dataclass(frozen=True)
@@ -91,19 +94,65 @@ def proposed_plan(assessed: Assessed, *, previous: Mapping[str, Any] | None = No
 
 
 def approved_bundle(assessed: Assessed, *, patient: str, approval: Approval, review: CarePlanReview | None,
-                    previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                    previous: Mapping[str, Any] | None = None, report_pdf: bytes | None = None) -> dict[str, Any]:
     """The approved transaction Bundle of the assessment (see :func:`plugin.fhir.mapping.assessment_bundle`).
 
     ``previous`` is the patient's last approved assessment in the chart (its
     HB expected grade and Sunnybrook value), for the worsening rule.
+    ``report_pdf`` is the approved report (:func:`render_approved_report`,
+    made at the approval time); without it, the preliminary report.
     """
     stored = assessed.stored
+    pdf, created = (stored.report_pdf, stored.report_created) if report_pdf is None else (report_pdf, approval.time)
     return assessment_bundle(
-        stored.assessment, patient=patient, features=assessed.features, report_pdf=stored.report_pdf,
-        report_created=stored.report_created, approval=approval, recorded_at=stored.recorded_at,
+        stored.assessment, patient=patient, features=assessed.features, report_pdf=pdf,
+        report_created=created, approval=approval, recorded_at=stored.recorded_at,
         session_title=stored.session_title, model_cards=model_cards(stored.assessment), review=review,
         previous=previous,
     )
+
+
+def render_approved_report(assessed: Assessed, *, approver: str, at: str, patient: Patient) -> bytes:
+    """The PDF report of the assessment as approved, written to :data:`APPROVED_REPORT_FILE`.
+
+    The stored results keep no model objects, so the assessment is computed
+    again from the session file the audit record names, with the same
+    models, and must reproduce the stored assessment exactly (a different
+    result means the software or the models changed: nothing is approved
+    then). The explanation is recomputed on the same models (exact TreeSHAP:
+    the same values) and the report rendered with the approval.
+
+    Raises
+    ------
+    FhirMappingError
+        The session file is gone, or the assessment is not reproduced.
+    """
+    from explain.explanation import explain_assessment
+    from explain.report import Approval as ReportApproval
+    from explain.report import ReportInputs, render_report
+
+    from acquisition.native import file_sha256
+    from plugin.cli.assess import assess_file
+
+    audit = assessed.stored.audit
+    session_path = Path(audit.session["path"])
+    if not session_path.is_file():
+        raise FhirMappingError(f"the assessed session file {session_path.name} is missing; run the assessment again")
+    run = assess_file(str(session_path), powerline=str(audit.features["options"]["powerline"] or "none"))
+    again = replace(run.assessment, inferred_at=assessed.assessment["inferred_at"])
+    if json.loads(json.dumps(again.to_dict())) != assessed.assessment:
+        raise FhirMappingError("computing the assessment again does not give the stored result (the software or "
+                               "the models changed since); run the assessment again before approving")
+    explanation = explain_assessment(again, run.models, table=run.table)
+    inputs = ReportInputs(again, explanation, run.table, run.models, run.session, assessed.stored.session_title,
+                          patient, approval=ReportApproval(approver, at), created_at=at, audit_id=audit.id,
+                          session_file_sha256=file_sha256(session_path))
+    pdf = render_report(inputs)
+    path = assessed.stored.directory / APPROVED_REPORT_FILE
+    tmp = path.with_name(path.name + ".partial")
+    tmp.write_bytes(pdf)
+    os.replace(tmp, path)
+    return pdf
 
 
 def assessment_key(assessed: Assessed) -> str:

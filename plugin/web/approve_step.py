@@ -28,8 +28,9 @@ from ..fhir.client import (FhirClientError, FhirConflict, FhirForbidden, FhirSer
 from ..fhir.mapping import NOTE_MAX_CHARS, Approval, CarePlanReview
 from ..fhir.writeback import WriteResult, write_bundle
 from ..smart.errors import TokenExpiredError
-from .approval import (Assessed, approved_bundle, assessment_key, keep_pending, load_assessed, pending_bundle,
-                       proposed_plan)
+from .approval import (APPROVED_REPORT_FILE, Assessed, approved_bundle, assessment_key, keep_pending, load_assessed,
+                       pending_bundle, proposed_plan, render_approved_report)
+from .assess_step import report_patient
 from .assessments import Assessment
 from .context import fhir_client, owned_assessment, render_page, requires_launch
 from ..fhir.history import previous_for_careplan
@@ -167,15 +168,16 @@ def approve(launch_id: str, assessment_id: str):
     if plan is not None:
         removed = tuple(c for c in plan.codes if c not in kept)
         review_ = CarePlanReview(removed=removed, note=note or None) if removed or note else None
+    pdf = render_approved_report(assessed, approver=approver, at=at, patient=report_patient(launch))
     bundle = approved_bundle(assessed, patient=found.patient, approval=Approval(approver, at), review=review_,
-                             previous=previous)
+                             previous=previous, report_pdf=pdf)
     path = keep_pending(assessed, bundle)
     review_record = None if review_ is None else {"removed": list(review_.removed), "note": review_.note}
-    if assessed.audit_path.exists():
-        record = AuditRecord.from_dict(json.loads(assessed.audit_path.read_text()), source="the audit record")
-        record.with_approval(approver, at=at, review=review_record).write(assessed.audit_path)
+    record = AuditRecord.from_dict(json.loads(assessed.audit_path.read_text()), source="the audit record")
+    (record.with_approval(approver, at=at, review=review_record)
+     .with_report(pdf, file=APPROVED_REPORT_FILE, created_at=at).write(assessed.audit_path))
     svc.assessments.add_step(launch, found.id, "approval", {
-        "approver": approver, "at": at, "review": review_record,
+        "approver": approver, "at": at, "review": review_record, "report_sha256": hashlib.sha256(pdf).hexdigest(),
         "bundle_sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "entries": len(bundle["entry"]),
     })
     svc.assessments.set_status(launch, found.id, "approved")
@@ -201,9 +203,8 @@ def _write(launch: Launch, assessment_id: str, assessed: Assessed):
                              {"state": "written", "attempts": attempts, **result.to_dict()})
     svc.assessments.set_status(launch, assessment_id, "written")
     forget_history(launch)  # the overview shows the new results at once
-    if assessed.audit_path.exists():
-        record = AuditRecord.from_dict(json.loads(assessed.audit_path.read_text()), source="the audit record")
-        record.with_write(result.audit_items(), at=result.at).write(assessed.audit_path)
+    record = AuditRecord.from_dict(json.loads(assessed.audit_path.read_text()), source="the audit record")
+    record.with_write(result.audit_items(), at=result.at).write(assessed.audit_path)
     log.info("write-back done (%s): %d resources, %d created", result.mode, len(result.resources), result.created)
     return redirect(url_for("approve_step.status", launch_id=launch.id, assessment_id=assessment_id), code=303)
 

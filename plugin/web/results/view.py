@@ -14,12 +14,16 @@ for an attachment), never cached.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from pathlib import Path
+from typing import Any, Mapping
 
 from flask import Blueprint, Flask, Response, abort, g, redirect, render_template, request, url_for
 
 from explain.wording import CLINICAL_WORDS
 
+from ..approval import APPROVED_REPORT_FILE
 from ..context import owned_assessment, render_page, requires_launch
 from ..services import WorkflowStep, register_step, services
 from . import charts
@@ -77,8 +81,20 @@ def results(launch_id: str, assessment_id: str):
     except ResultsError as exc:
         return _damaged(exc)
     steps = [s for s in svc.steps if s.name not in OWN_STEPS and s.available(found)]
+    approval = svc.assessments.steps(g.launch, assessment_id).get("approval")
     return render_page("results.html", assessment=found, page=page, s=page["summary"], charts=page_charts(page),
-                       steps=steps)
+                       steps=steps, approval=approval)
+
+
+def approved_report(folder: Path, approval: Mapping[str, Any] | None) -> bytes | None:
+    """The report as approved, once the assessment is approved (checked against the SHA-256 recorded then)."""
+    if not approval or not approval.get("report_sha256"):
+        return None
+    path = folder / APPROVED_REPORT_FILE
+    pdf = path.read_bytes() if path.is_file() else b""
+    if hashlib.sha256(pdf).hexdigest() != approval["report_sha256"]:
+        raise ResultsError(APPROVED_REPORT_FILE, "is missing or differs from the report approved")
+    return pdf
 
 
 @bp.get("/report.pdf")
@@ -90,7 +106,8 @@ def report(launch_id: str, assessment_id: str):
     if not is_complete(folder):
         abort(404, "this assessment has no report yet; run the assessment first")
     try:
-        pdf = read_report(folder)
+        pdf = approved_report(folder, svc.assessments.steps(g.launch, assessment_id).get("approval")) \
+            or read_report(folder)
     except ResultsError as exc:
         return _damaged(exc)
     disposition = "attachment" if request.args.get("download") == "1" else "inline"

@@ -8,17 +8,21 @@ not a new write.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import functools
+import hashlib
 import json
 import re
 import tempfile
 import time
 from html import unescape
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 import requests
+from pypdf import PdfReader
 
 from acquisition.native import write_session
 from acquisition.simulate import SimulationOptions, make_patient, simulate_session
@@ -138,8 +142,17 @@ def test_review_shows_the_plan_and_approval_writes_it_to_the_chart(stack):
     assert len(provenance) == 1
     assert any(a["who"]["reference"] == practitioner for a in provenance[0]["agent"])
 
+    pdf = base64.b64decode(report["presentedForm"][0]["data"])
+    first_page = PdfReader(BytesIO(pdf)).pages[0].extract_text()
+    assert f"Status: APPROVED by {practitioner}" in first_page  # the chart's PDF says what its status says
+    assert doc.get(doc.url(assessment_id, "report.pdf")).content == pdf  # and the app shows that one now
+    results = doc.get(doc.url(assessment_id, "results"))
+    assert f"Status: APPROVED by {practitioner}" in results.text and "written to the chart" in results.text
+
     audit = json.loads((folder(stack, assessment_id) / "audit.json").read_text())
     assert audit["approver"] == practitioner and audit["times"]["write"]
+    assert audit["report"]["sha256"] == hashlib.sha256(pdf).hexdigest()
+    assert audit["report"]["file"] == "report-approved.pdf"
     assert audit["care_plan"]["review"] == {"removed": [codes[0]], "note": "Review in the local clinic."}
     assert f"DiagnosticReport/{report['id']}" in {w["reference"] for w in audit["fhir"]["written"]}
 
@@ -266,3 +279,16 @@ def test_a_worse_result_than_the_last_approved_one_in_the_chart_proposes_a_refer
                 if p["identifier"][0]["value"].startswith(written_reports(stack, worse)[0]["identifier"][0]["value"]
                                                          .rsplit("/", 1)[0]))
     assert "specialist-referral" in activity_codes(plan)
+
+
+def test_an_assessment_the_software_no_longer_reproduces_is_not_approved(stack):
+    doc = Clinician(stack, patient=3)
+    assessment_id = doc.assessed(seed=211)
+    audit = json.loads((folder(stack, assessment_id) / "audit.json").read_text())
+    Path(audit["session"]["path"]).write_bytes(palsy_session(212))  # the session file changed under the results
+    refused = doc.approve(assessment_id)
+    assert refused.status_code == 422 and error_code(refused) == "results_not_writable"
+    assert "does not give the stored result" in unescape(refused.text)
+    assert not (folder(stack, assessment_id) / "writeback-bundle.json").exists()
+    assert json.loads((folder(stack, assessment_id) / "audit.json").read_text())["approver"] is None
+    assert "Review care plan and approve" in doc.get(doc.url(assessment_id)).text  # still waiting for approval
