@@ -77,6 +77,19 @@ def _activity(ctx: Context, activity: Activity, observations: Mapping[str, Entry
     return {"detail": detail}
 
 
+def _lower_first(text: str) -> str:
+    """``text`` with its first letter lower-cased, unless it starts an acronym (``URGENT``, ``HB``)."""
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
+
+
+def approved_words(plan: CarePlanProposal) -> tuple[str, str]:
+    """Title and description of an approved plan: the proposal's wording ("proposal", "draft") no longer holds,
+    and the activities are those the clinician kept."""
+    title = plan.title.replace("management proposal", "management plan")
+    description = "Approved plan: " + "; ".join(_lower_first(a.title) for a in plan.activities) + "."
+    return title, description
+
+
 def care_plan(ctx: Context, plan: CarePlanProposal, observations: Mapping[str, Entry], report: Entry, *,
               review: Sequence[str] = ()) -> Entry:
     """The CarePlan of ``plan``; ``observations`` maps output names to the bundle's Observations.
@@ -88,6 +101,7 @@ def care_plan(ctx: Context, plan: CarePlanProposal, observations: Mapping[str, E
              f"Rules {plan.rules_version}, after the AAO-HNS Clinical Practice Guideline: Bell's Palsy ({GUIDELINE}).",
              ctx.statement()]
     state = "approved by a clinician" if ctx.approved else "proposed by fpcds; a draft until a clinician approves it"
+    title, description = approved_words(plan) if ctx.approved else (plan.title, plan.description)
     supporting = [report.reference]
     for evidence in (e for a in plan.activities for e in a.evidence):
         entry = observations.get(SOURCE_OUTPUTS.get(evidence.source, ""))
@@ -96,14 +110,14 @@ def care_plan(ctx: Context, plan: CarePlanProposal, observations: Mapping[str, E
     resource: dict[str, Any] = {
         "resourceType": "CarePlan",
         "meta": ai_meta(ids.CARE_PLAN),
-        "text": narrative(f"{plan.title} ({state})",
-                          [plan.description, *(f"{a.title}: {a.description}" for a in plan.activities), *notes]),
+        "text": narrative(f"{title} ({state})",
+                          [description, *(f"{a.title}: {a.description}" for a in plan.activities), *notes]),
         "identifier": [identifier],
         "status": "active" if ctx.approved else "draft",
         "intent": "plan" if ctx.approved else "proposal",
         "category": [concept(PATHWAY_CODES[plan.pathway])],
-        "title": plan.title,
-        "description": plan.description,
+        "title": title,
+        "description": description,
         "subject": ctx.subject,
         "created": ctx.view.inferred_at,
         "author": ctx.device.reference,

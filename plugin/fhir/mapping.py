@@ -66,6 +66,8 @@ class Approval:
     time: str
 
 
+#: The activity a suspected central palsy plan cannot be without (profile invariant fpcds-cp-2).
+URGENT_STROKE = "urgent-stroke-referral"
 #: Longest clinician note accepted on a care-plan review (characters).
 NOTE_MAX_CHARS = 2000
 
@@ -120,6 +122,9 @@ def _reviewed(plan: CarePlanProposal | None, review: CarePlanReview | None) -> C
         raise FhirMappingError(f"care plan review removes {', '.join(unknown)}, which the proposed plan does not "
                                f"hold; proposed: {', '.join(plan.codes)}")
     kept = tuple(a for a in plan.activities if a.code not in review.removed)
+    if kept and plan.pathway == "central" and URGENT_STROKE in review.removed:
+        raise FhirMappingError("the urgent stroke work-up is the core of a suspected central palsy plan: it can "
+                               "only be removed by declining the whole plan")
     return replace(plan, activities=kept) if kept else None
 
 

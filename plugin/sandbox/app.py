@@ -61,7 +61,7 @@ def create_sandbox_app(settings: SandboxSettings) -> Flask:
     app.register_blueprint(authz.build_blueprint(auth, practitioner=practitioner, patients=patients))
     app.register_blueprint(fhir_proxy.build_blueprint(proxy))
     app.register_blueprint(ehr.build_blueprint(state=state, fhir_base=fhir_base, practitioner=practitioner,
-                                               patients=patients))
+                                               patients=patients, fhir_upstream=settings.fhir_upstream))
 
     @app.get("/healthz")
     def healthz():

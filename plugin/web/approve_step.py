@@ -25,7 +25,7 @@ from explain.audit import AuditRecord
 
 from ..fhir.client import (FhirClientError, FhirConflict, FhirForbidden, FhirServerError, FhirUnauthorized,
                            FhirUnprocessable, FhirUnreachable)
-from ..fhir.mapping import NOTE_MAX_CHARS, Approval, CarePlanReview
+from ..fhir.mapping import NOTE_MAX_CHARS, URGENT_STROKE, Approval, CarePlanReview
 from ..fhir.writeback import WriteResult, write_bundle
 from ..smart.errors import TokenExpiredError
 from .approval import (APPROVED_REPORT_FILE, Assessed, approved_bundle, assessment_key, keep_pending, load_assessed,
@@ -156,6 +156,10 @@ def approve(launch_id: str, assessment_id: str):
     if len(note) > NOTE_MAX_CHARS:
         return _review_page(found, status=400, problem=f"The note is longer than {NOTE_MAX_CHARS} characters.",
                             kept=kept, note=note)
+    if plan is not None and plan.pathway == "central" and kept and URGENT_STROKE not in kept:
+        return _review_page(found, status=400, kept=kept, note=note,
+                            problem="The urgent stroke work-up can only be removed by declining the whole plan "
+                                    "(untick every activity).")
     if request.form.get("confirm") != "yes":
         return _review_page(found, status=400, kept=kept, note=note,
                             problem="Tick the box to confirm you have reviewed the results before approving.")

@@ -103,6 +103,12 @@ def test_launch_import_assess_approve_and_the_chart_holds_valid_resources(stack,
                   for row in driver.find_elements(By.CSS_SELECTOR, "#written-resources tbody tr")]
     driver.switch_to.default_content()
     screenshot(driver, tmp_path, "physician-written.png")
+    driver.find_element(By.LINK_TEXT, "Record").click()  # the EHR's own view of the chart
+    reports = wait(driver, ec.visibility_of_element_located((By.ID, "record-DiagnosticReport")))
+    assert reports.text.startswith("Reports (")
+    report_ref = next(r for r in references if r.startswith("DiagnosticReport/"))
+    assert report_ref in driver.page_source
+    screenshot(driver, tmp_path, "ehr-record.png")
 
     stored = []
     for reference in references:

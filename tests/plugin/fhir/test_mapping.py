@@ -233,7 +233,7 @@ def test_approval_changes_exactly_the_review_state(palsy, palsy_assessment) -> N
         "DiagnosticReport": {".resource.status", ".resource.issued", ".resource.resultsInterpreter",
                              ".resource.conclusion", ".resource.text.div"},
         "CarePlan": {".resource.status", ".resource.intent", ".resource.activity[].detail.status",
-                     ".resource.text.div"},
+                     ".resource.text.div", ".resource.title", ".resource.description"},
         "Provenance": {".resource.recorded", ".resource.agent", ".resource.text.div"},
     }
     report = _one(after, "DiagnosticReport")
@@ -243,6 +243,10 @@ def test_approval_changes_exactly_the_review_state(palsy, palsy_assessment) -> N
     plan = _one(after, "CarePlan")
     assert (plan["status"], plan["intent"]) == ("active", "plan")
     assert {a["detail"]["status"] for a in plan["activity"]} == {"scheduled"}
+    proposed = _one(before, "CarePlan")
+    assert "proposal" in proposed["title"] and "draft" in proposed["description"]
+    assert "proposal" not in plan["title"] and "draft" not in plan["description"]  # no proposal wording once approved
+    assert plan["description"].startswith("Approved plan: ")
     assert _one(after, "Provenance")["recorded"] == "2026-03-02T10:31:00+01:00"
 
 
@@ -480,12 +484,22 @@ def test_declining_every_activity_writes_no_care_plan_and_says_so(palsy, palsy_a
     assert sorted(t["reference"] for t in provenance["target"]) == sorted(expected)
 
 
-@pytest.mark.parametrize("review, message", [
-    (CarePlanReview(removed=("no-such-activity",)), "removes no-such-activity, which the proposed plan does not hold"),
-])
-def test_bad_reviews_are_refused(palsy, palsy_assessment, review, message) -> None:
-    with pytest.raises(FhirMappingError, match=message):
-        _bundle(palsy_assessment, palsy, approval=APPROVAL, review=review)
+def test_bad_reviews_are_refused(palsy, palsy_assessment) -> None:
+    with pytest.raises(FhirMappingError, match="removes no-such-activity, which the proposed plan does not hold"):
+        _bundle(palsy_assessment, palsy, approval=APPROVAL, review=CarePlanReview(removed=("no-such-activity",)))
+
+
+def test_a_central_plan_keeps_its_urgent_work_up_or_is_declined_whole() -> None:
+    table = simulated_table("central", days_since_onset=0.5)
+    central = make_assessment(table, grade="IV", central=0.95)
+    plan = _one(_bundle(central, table, approval=APPROVAL), "CarePlan")
+    codes = [a["detail"]["code"]["coding"][0]["code"] for a in plan["activity"]]
+    assert codes[0] == "urgent-stroke-referral" and len(codes) >= 2
+    assert plan["title"].startswith("Suspected central facial palsy") and "URGENT stroke work-up" in plan["description"]
+    with pytest.raises(FhirMappingError, match="can only be removed by declining the whole plan"):
+        _bundle(central, table, approval=APPROVAL, review=CarePlanReview(removed=("urgent-stroke-referral",)))
+    declined = _bundle(central, table, approval=APPROVAL, review=CarePlanReview(removed=tuple(codes)))
+    assert not _resources(declined, "CarePlan")
 
 
 def test_a_review_needs_an_approval_and_bounded_text(palsy, palsy_assessment) -> None:

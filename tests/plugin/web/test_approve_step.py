@@ -31,9 +31,9 @@ from tests.plugin.web.results.flow import Physician
 
 
 @functools.lru_cache(maxsize=None)
-def palsy_session(seed: int, severity: float = 0.8) -> bytes:
-    """A simulated left Bell's palsy (by default severe enough for a care plan with several activities)."""
-    patient = make_patient(condition="bell", onset_severity=severity, days_since_onset=2.0, age=50.0, seed=seed)
+def palsy_session(seed: int, severity: float = 0.8, condition: str = "bell") -> bytes:
+    """A simulated palsy (by default a Bell's palsy severe enough for a care plan with several activities)."""
+    patient = make_patient(condition=condition, onset_severity=severity, days_since_onset=2.0, age=60.0, seed=seed)
     session = simulate_session(patient, seed=seed, options=SimulationOptions(repetitions=1, rest_s=1.5))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "s.fpcds"
@@ -148,6 +148,11 @@ def test_review_shows_the_plan_and_approval_writes_it_to_the_chart(stack):
     assert doc.get(doc.url(assessment_id, "report.pdf")).content == pdf  # and the app shows that one now
     results = doc.get(doc.url(assessment_id, "results"))
     assert f"Status: APPROVED by {practitioner}" in results.text and "written to the chart" in results.text
+
+    record = requests.get(stack.urls["ehr"].rstrip("/") + f"/ehr/{report['subject']['reference']}/record", timeout=30)
+    assert record.status_code == 200  # the sandbox EHR shows the chart as it holds it now
+    row = re.search(rf"<tr>(?:(?!</tr>).)*DiagnosticReport/{report['id']}</td></tr>", record.text, re.S).group(0)
+    assert "<td>final</td>" in row and "Facial palsy assessment report" in row
 
     audit = json.loads((folder(stack, assessment_id) / "audit.json").read_text())
     assert audit["approver"] == practitioner and audit["times"]["write"]
@@ -292,3 +297,23 @@ def test_an_assessment_the_software_no_longer_reproduces_is_not_approved(stack):
     assert not (folder(stack, assessment_id) / "writeback-bundle.json").exists()
     assert json.loads((folder(stack, assessment_id) / "audit.json").read_text())["approver"] is None
     assert "Review care plan and approve" in doc.get(doc.url(assessment_id)).text  # still waiting for approval
+
+
+def test_a_central_plan_keeps_its_urgent_work_up_unless_declined_whole(stack):
+    doc = Clinician(stack, patient=0)
+    assessment_id = doc.import_session("central.fpcds", palsy_session(213, condition="central"))
+    doc.assess(assessment_id)
+    page = unescape(doc.review(assessment_id).text)
+    codes = re.findall(r'name="keep" value="([^"]+)"', page)
+    assert codes[0] == "urgent-stroke-referral" and "Removed only by declining the whole plan." in page
+    refused = doc.approve(assessment_id, keep=codes[1:])
+    assert refused.status_code == 400 and "can only be removed by declining the whole plan" in refused.text
+    assert not (folder(stack, assessment_id) / "writeback-bundle.json").exists()
+    declined = doc.approve(assessment_id, keep=[], note="Seen by the stroke team already.")
+    assert write_state(declined) == "written"
+    report = written_reports(stack, assessment_id)[0]
+    assert "(the proposed plan was declined)" in report["conclusion"]
+    assert "Seen by the stroke team already." in report["conclusion"]
+    key = report["identifier"][0]["value"].rsplit("/", 1)[0]
+    assert not [p for p in chart(stack, "CarePlan", patient=report["subject"]["reference"])
+                if p["identifier"][0]["value"].startswith(key)]
