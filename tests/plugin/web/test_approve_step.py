@@ -183,7 +183,7 @@ def test_ehr_down_then_refused_content_loses_nothing_and_the_retry_writes_once(s
     assert audit["approver"] and audit["fhir"] is None  # approved, not written
     stack.fhir.start()
     home = doc.get(doc.base + "/")
-    assert "approved" in home.text  # still listed among the patient's assessments in progress
+    assert "approved, not yet written to the chart" in home.text  # still listed among assessments in progress
 
     # The EHR refuses the content (here: a pending write damaged on disk): one transaction, nothing written.
     damaged = json.loads(original)
