@@ -175,15 +175,31 @@ class FhirClient:
             raise FhirServerError(f"the FHIR server {self.base_url} answered {what} with a {body.get('resourceType')}")
         return body
 
-    def search(self, resource_type: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """``GET [base]/[type]?params``; the matching resources of the first page (``mode=match``)."""
+    def search(self, resource_type: str, params: Mapping[str, Any], *, max_pages: int = 1) -> list[dict[str, Any]]:
+        """``GET [base]/[type]?params``; the matching resources (``mode=match``) of up to ``max_pages`` pages.
+
+        Further pages are read from the Bundle's ``next`` link, only when it
+        points into this server's base (the token is never sent elsewhere).
+        """
         what = f"a search of {resource_type}"
         resp = self._request("GET", resource_type, what=what, params=params)
-        bundle = self._json(resp, what, self.base_url)
-        if bundle.get("resourceType") != "Bundle":
-            raise FhirServerError(f"the FHIR server {self.base_url} answered {what} with a {bundle.get('resourceType')}")
-        return [e["resource"] for e in bundle.get("entry") or []
-                if isinstance(e.get("resource"), dict) and (e.get("search") or {}).get("mode", "match") == "match"]
+        found: list[dict[str, Any]] = []
+        for page in range(max_pages):
+            bundle = self._json(resp, what, self.base_url)
+            if bundle.get("resourceType") != "Bundle":
+                raise FhirServerError(f"the FHIR server {self.base_url} answered {what} with a "
+                                      f"{bundle.get('resourceType')}")
+            found += [e["resource"] for e in bundle.get("entry") or [] if isinstance(e.get("resource"), dict)
+                      and (e.get("search") or {}).get("mode", "match") == "match"]
+            following = next((str(link.get("url")) for link in bundle.get("link") or []
+                              if link.get("relation") == "next" and link.get("url")), None)
+            if following is None or page + 1 == max_pages:
+                break
+            if not following.startswith(self.base_url + "/"):
+                raise FhirServerError(f"the FHIR server {self.base_url} answered {what} with a next page outside "
+                                      "its base; it was not followed (the access token goes to the FHIR base only)")
+            resp = self._request("GET", following[len(self.base_url) + 1:], what=what)
+        return found
 
     def create(self, resource: Mapping[str, Any], *, if_none_exist: str | None = None) -> dict[str, Any]:
         """``POST [base]/[type]`` (conditional when ``if_none_exist`` is given); returns the stored resource."""

@@ -41,8 +41,10 @@ FACIAL_PALSY_CODES = frozenset({(SNOMED, "193093009"), ("http://hl7.org/fhir/sid
                                 ("http://hl7.org/fhir/sid/icd-10-cm", "G51.0")})
 #: Statuses of records that are not clinical facts (left out of the history).
 _VOID = frozenset({"entered-in-error", "cancelled", "refuted"})
-#: Most records read per search (one page).
+#: Records per page of a search.
 PAGE_SIZE = 200
+#: Most pages read per search (``PAGE_SIZE`` records each).
+MAX_PAGES = 5
 _PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
@@ -402,11 +404,11 @@ def read_history(client: FhirClient, patient: str, *, user: str | None, today: d
     """
     cs = ids.CODE_SYSTEM
     reports = client.search("DiagnosticReport", {"patient": patient, "code": f"{cs}|{REPORT_CODE}",
-                                                 "_sort": "-date", "_count": str(PAGE_SIZE)})
+                                                 "_sort": "-date", "_count": str(PAGE_SIZE)}, max_pages=MAX_PAGES)
     observations = client.search("Observation", {"patient": patient,
                                                  "code": f"{cs}|{HB_CODE},{cs}|{SUNNYBROOK_CODE}",
-                                                 "_sort": "-date", "_count": str(PAGE_SIZE)})
-    conditions = client.search("Condition", {"patient": patient, "_count": str(PAGE_SIZE)})
+                                                 "_sort": "-date", "_count": str(PAGE_SIZE)}, max_pages=MAX_PAGES)
+    conditions = client.search("Condition", {"patient": patient, "_count": str(PAGE_SIZE)}, max_pages=MAX_PAGES)
     skipped: list[str] = []
 
     def readable(items: list[dict[str, Any]], read: Callable[[dict[str, Any]], Any]) -> list[Any]:

@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from plugin.fhir.client import (FhirClient, FhirForbidden, FhirNotFound, FhirUnauthorized, FhirUnprocessable,
-                                FhirUnreachable)
+from plugin.fhir.client import (FhirClient, FhirForbidden, FhirNotFound, FhirServerError, FhirUnauthorized,
+                                FhirUnprocessable, FhirUnreachable)
 from tests.plugin.helpers import Browser
 
 
@@ -96,3 +96,46 @@ def test_transaction_with_conditional_create_is_idempotent(client, tokens):
     loc2 = second["entry"][0]["response"]["location"].split("/_history")[0]
     assert loc1 == loc2
     assert loc1.startswith(client.base_url + "/Observation/")  # upstream URLs rewritten to the EHR's base
+
+
+def test_search_follows_next_pages_through_the_proxy(client, tokens):
+    for n in range(5):
+        client.create({**_observation(tokens.patient), "valueString": f"page test {n}"})
+    one_page = client.search("Observation", {"code:text": "fpcds client test", "_count": "2"})
+    assert len(one_page) == 2  # by default, the first page only
+    every = client.search("Observation", {"code:text": "fpcds client test", "_count": "2"}, max_pages=50)
+    assert len(every) >= 5 and len({o["id"] for o in every}) == len(every)
+    assert {o["subject"]["reference"] for o in every} == {f"Patient/{tokens.patient}"}
+    assert len(client.search("Observation", {"code:text": "fpcds client test", "_count": "2"}, max_pages=2)) == 4
+
+
+def test_a_next_page_outside_the_fhir_base_is_not_followed():
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[str | None] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's naming
+            seen.append(self.headers.get("Authorization"))
+            body = json.dumps({"resourceType": "Bundle", "type": "searchset", "entry": [],
+                               "link": [{"relation": "next", "url": "http://elsewhere.example/fhir/Observation?p=2"}]})
+            self.send_response(200)
+            self.send_header("Content-Type", "application/fhir+json")
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = FhirClient(f"http://127.0.0.1:{server.server_port}/fhir", token="secret-token", timeout=5)
+        assert client.search("Observation", {}) == []  # one page asked: the link is not even looked at
+        with pytest.raises(FhirServerError, match="next page outside its base; it was not followed"):
+            client.search("Observation", {}, max_pages=3)
+    finally:
+        server.shutdown()
+    assert seen == ["Bearer secret-token", "Bearer secret-token"]  # only ever sent to the FHIR base
