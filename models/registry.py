@@ -141,10 +141,26 @@ class LoadedModel:
         return raw, out
 
     def boosters(self) -> list[Any]:
-        """The LightGBM boosters behind this model (for exact SHAP), loaded from the verified texts."""
+        """The LightGBM boosters behind this model, in raw-column order, each text checked again against the
+        SHA-256 in the model card before it is parsed (a file changed after loading is refused).
+
+        Raises
+        ------
+        ModelIntegrityError
+        """
         import lightgbm as lgb
 
-        return [lgb.Booster(model_file=str(p)) for p in self.booster_files.values()]
+        out = []
+        for spec in self.card.boosters:
+            path = self.booster_files[spec["name"]]
+            data = path.read_bytes()
+            found = hashlib.sha256(data).hexdigest()
+            if found != spec["sha256"]:
+                raise ModelIntegrityError(str(path), f"SHA-256 {found} differs from the model card's "
+                                                     f"{spec['sha256']}; the file changed after the model set was "
+                                                     "loaded, refusing it")
+            out.append(lgb.Booster(model_str=data.decode("utf-8")))
+        return out
 
 
 @dataclass(frozen=True, eq=False)

@@ -60,6 +60,16 @@ def test_a_tampered_booster_text_is_refused(copy):
         load_models(copy)
 
 
+def test_a_booster_text_changed_after_loading_is_refused(copy):
+    models = load_models(copy)
+    assert len(models.models["hb_grade"].boosters()) == len(models.models["hb_grade"].head.boosters)
+    path = copy / "synkinesis.model.lgb.txt"
+    path.write_text(path.read_text().replace("learning_rate", "learning_rate ", 1))
+    with pytest.raises(ModelIntegrityError, match="synkinesis.model.lgb.txt: SHA-256 .* differs from the model "
+                                                  "card's .* changed after the model set was loaded"):
+        models.models["synkinesis"].boosters()
+
+
 def test_a_model_with_unknown_features_is_refused(copy):
     def rename(card):
         card["feature_names"][0] = "emg.zygomaticus.rms_ratio.smile_sideways"
