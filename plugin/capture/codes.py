@@ -1,7 +1,8 @@
 """Pairing codes and agent tokens.
 
-A pairing code is ``XXX-XXXXXX``: nine characters of Crockford's base 32
-(digits and capitals without I, L, O, U, so it can be read aloud and typed
+A pairing code is three characters, a hyphen and six more (e.g.
+``7KQ-2M9XPD``): nine characters of Crockford's base 32 (digits and
+capitals without I, L, O, U, so it can be read aloud and typed
 without confusion). The first three name the pairing (15 bits: lets the
 server count wrong attempts per code); the last six are the secret (30
 bits), stored only as a salted SHA-256. Typing is forgiving: case, spaces,

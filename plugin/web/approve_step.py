@@ -186,13 +186,13 @@ def approve(launch_id: str, assessment_id: str):
     })
     svc.assessments.set_status(launch, found.id, "approved")
     log.info("assessment approved; writing %d resources", len(bundle["entry"]))
-    return _write(launch, found.id, assessed)
+    return _write(launch, found.id, assessed, bundle)
 
 
-def _write(launch: Launch, assessment_id: str, assessed: Assessed):
+def _write(launch: Launch, assessment_id: str, assessed: Assessed, bundle: dict[str, Any] | None = None):
     """Send the pending write; record success or the failure; show the status page."""
     svc = services()
-    bundle = pending_bundle(assessed)
+    bundle = pending_bundle(assessed) if bundle is None else bundle
     previous = svc.assessments.steps(launch, assessment_id).get("write") or {}
     attempts = int(previous.get("attempts", 0)) + 1
     try:

@@ -89,7 +89,7 @@ def test_transaction_resolves_every_reference(
         stored = _get(ehr, location)
         assert business_identifier(stored) == business_identifier(examples[rid])
         for reference in references(stored):
-            assert not reference.startswith("urn:uuid:"), f"{location} kept the placeholder {reference}"
+            assert not reference.startswith("urn:uuid:"), f"{location} kept the bundle-local reference {reference}"
             # Each reference points at a resource of this write or one the EHR had.
             assert reference in ids or reference in ("Patient/patient-graded", "Practitioner/example-clinician"), (
                 f"{location} refers to {reference}"
